@@ -1,0 +1,44 @@
+"""第1章: パーセプトロンで作る論理ゲートと、それを組み合わせた XOR。"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Perceptron:
+    """2 入力のパーセプトロン。重み w とバイアス b だけで振る舞いが決まる。"""
+
+    w: tuple[float, float]
+    b: float
+
+    def weighted_sum(self, x1, x2):
+        """w1*x1 + w2*x2 + b を返す（0 と比べる前の値）。"""
+        x = np.array([x1, x2])
+        w = np.array(self.w)
+        return np.sum(w * x) + self.b
+
+    def __call__(self, x1, x2):
+        if self.weighted_sum(x1, x2) <= 0:
+            return 0
+        return 1
+
+
+AND = Perceptron(w=(0.5, 0.5), b=-0.7)
+OR = Perceptron(w=(0.5, 0.5), b=-0.2)
+NAND = Perceptron(w=(-0.5, -0.5), b=0.7)
+
+
+def XOR(x1, x2):
+    s1 = NAND(x1, x2)  # 1 層目
+    s2 = OR(x1, x2)  # 1 層目
+    y = AND(s1, s2)  # 2 層目
+    return y
+
+
+INPUTS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def truth_table(gate):
+    """4 通りの 2 値入力に対する (x1, x2, y) の行を返す。"""
+    return [(x1, x2, gate(x1, x2)) for x1, x2 in INPUTS]

@@ -1,0 +1,44 @@
+"""Shared figure settings: Agg backend, a shipped Japanese font, and byte-reproducible SVG output."""
+
+import importlib.util
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+
+
+def japanese_font_path() -> Path:
+    """IPAexGothic, shipped inside the japanize-matplotlib wheel (read as a file, never imported)."""
+    spec = importlib.util.find_spec("japanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("japanize-matplotlib is not installed: run `make figures`, which installs it")
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+
+
+def setup() -> None:
+    """Use the Japanese font everywhere and make SVG output deterministic."""
+    path = japanese_font_path()
+    font_manager.fontManager.addfont(str(path))
+    name = font_manager.FontProperties(fname=str(path)).get_name()
+    plt.rcParams.update(
+        {
+            "font.family": name,
+            "axes.unicode_minus": False,
+            "svg.hashsalt": "zerodl-deck",
+            "svg.fonttype": "path",
+            "figure.dpi": 100,
+        }
+    )
+
+
+def save(fig, outdir: Path, name: str) -> Path:
+    """Write `name`.svg into outdir without timestamps, so two runs give the same bytes."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / f"{name}.svg"
+    fig.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return path
