@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Build the executable deck: run its snippets, verify their outputs, render Markdown, notebook and HTML.
+
+Usage: build.py [DECK] [-o OUT] [--accept] [--figures] [--force] [--no-html]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from deckbuild import ROOT
+from deckbuild.errors import DeckError, Interrupted
+from deckbuild.pipeline import Options, build, build_figures, stderr_log
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("deck", nargs="?", type=Path, default=ROOT / "slides" / "deck.md.j2", help="deck template")
+    p.add_argument("-o", "--out", type=Path, default=ROOT / "_build", help="output folder (default: _build)")
+    p.add_argument("--figures-src", type=Path, default=ROOT / "figures_src", help="figure scripts folder")
+    p.add_argument("--accept", action="store_true", help="record the current outputs as the snapshots")
+    p.add_argument("--figures", action="store_true", help="only regenerate every figure into OUT/figures")
+    p.add_argument("--force", action="store_true", help="ignore the cache and run everything")
+    p.add_argument("--no-html", action="store_true", help="skip marp-cli (Markdown and notebook only)")
+    return p.parse_args(argv)
+
+
+def relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    opts = Options(
+        deck=args.deck,
+        out=args.out.resolve(),
+        figures_src=args.figures_src.resolve(),
+        accept=args.accept,
+        html=not args.no_html,
+        force=args.force,
+    )
+    try:
+        try:
+            report = build_figures(opts) if args.figures else build(opts)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted: nothing was published; the previous outputs are as they were") from None
+    except DeckError as e:
+        print(e.headline(), file=sys.stderr)
+        if e.detail:
+            print(e.detail, file=sys.stderr)
+        return e.exit_code
+    names = ", ".join(relative(p) for p in report.written)
+    runs = f"; ran {', '.join(report.ran)}" if report.ran else ""
+    runs += f"; from cache: {', '.join(report.cached)}" if report.cached else ""
+    stderr_log(f"wrote {names} in {report.seconds:.1f}s{runs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

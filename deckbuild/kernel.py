@@ -1,0 +1,217 @@
+"""Run a chapter's cells in order in one fresh Jupyter kernel (nbclient + ipykernel), like a notebook."""
+
+import json
+import os
+import re
+import subprocess
+import time
+from contextlib import ExitStack
+from hashlib import sha256
+from pathlib import Path
+
+from .cells import Cell, CellResult
+from .errors import SnippetError, Where
+
+SETUP = """\
+# この章のセットアップ: 乱数の種を固定し、警告は「種類: 内容」の 1 行で表示する
+import random
+import warnings
+
+import numpy as np
+
+random.seed(0)
+np.random.seed(0)
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\\n"
+"""
+
+# Hidden from slides and notebook: records which files the chapter reads, for the cache.
+TRACK_READS = """\
+def _deck_track_reads():
+    import os, sys
+    seen = set()
+    def hook(event, args):
+        if event == "open" and isinstance(args[1], str) and not set("wax") & set(args[1]):
+            try:
+                seen.add(os.path.abspath(os.fsdecode(args[0])))
+            except TypeError:
+                pass
+    sys.addaudithook(hook)
+    return seen
+_deck_reads = _deck_track_reads()
+del _deck_track_reads
+"""
+
+REPORT_DEPS = """\
+import json as _deck_json, sys as _deck_sys
+print(_deck_json.dumps({
+    "modules": sorted({getattr(m, "__file__", None) or "" for m in list(_deck_sys.modules.values())} - {""}),
+    "reads": sorted(_deck_reads),
+}))
+"""
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+TEXT_CAP = 1_000_000  # characters of one output kept in memory and cache
+NB_CAP = 100_000  # characters of one output kept in the notebook
+
+
+def kernel_env() -> dict:
+    env = dict(os.environ)
+    env.update(MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONWARNINGS="default")
+    return env
+
+
+def output_text(outputs: list) -> str:
+    """What a learner sees under the cell: streams and results in order, ANSI codes removed."""
+    parts = []
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") in ("execute_result", "display_data"):
+            data = out.get("data", {})
+            if "text/plain" in data:
+                parts.append(data["text/plain"] + "\n")
+    return ANSI.sub("", "".join(parts))
+
+
+def normalize(text: str) -> str:
+    """Fold trailing white space on every line and at the end."""
+    return "\n".join(line.rstrip() for line in text.splitlines()).rstrip("\n")
+
+
+def capped(text: str, cap: int) -> str:
+    return text if len(text) <= cap else text[:cap]
+
+
+def result_of(outputs: list) -> CellResult:
+    full = normalize(output_text(outputs))
+    nb_outputs = []
+    for out in outputs:
+        out = {k: v for k, v in dict(out).items() if k not in ("transient", "metadata", "execution_count")}
+        if out.get("output_type") == "stream":
+            out["text"] = capped(out["text"], NB_CAP)
+        elif "data" in out:
+            out["data"] = {"text/plain": capped(out["data"].get("text/plain", ""), NB_CAP)}
+        nb_outputs.append(json.loads(json.dumps(out)))
+    return CellResult(
+        text=capped(full, TEXT_CAP),
+        chars=len(full),
+        lines=full.count("\n") + 1 if full else 0,
+        digest=sha256(full.encode()).hexdigest(),
+        nb_outputs=nb_outputs,
+    )
+
+
+def precheck(cell: Cell) -> None:
+    """Report a syntax error with its line before any kernel starts."""
+    if re.search(r"^\s*[%!]", cell.code, re.MULTILINE):
+        return  # IPython magics: leave them to the kernel
+    try:
+        compile(cell.code, "<snippet>", "exec")
+    except SyntaxError as e:
+        raise snippet_error(cell, f"syntax error: {e.msg}", e.lineno) from None
+
+
+def snippet_error(cell: Cell, message: str, line: int | None, exc=SnippetError) -> SnippetError:
+    where = Where(cell.where.file, cell.where.line, cell.where.slide)
+    if line and cell.kind == "snippet" and where.line is not None:
+        where.line += line - 1
+        code_lines = cell.code.splitlines()
+        if 0 < line <= len(code_lines):
+            message += f" (snippet line {line}: {code_lines[line - 1].strip()})"
+    return exc(message, where)
+
+
+def failing_line(traceback: list[str], execution_count) -> int | None:
+    text = ANSI.sub("", "\n".join(traceback))
+    lines = re.findall(r"Cell In\[(\d+)\], line (\d+)", text)
+    mine = [int(n) for count, n in lines if count == str(execution_count)]
+    return (mine or [int(n) for _, n in lines] or [None])[0]
+
+
+class ChapterKernel:
+    """A fresh kernel for one chapter: setup cell first, then each cell in order."""
+
+    def __init__(self, cwd: Path):
+        self.cwd = cwd
+        self.stack = ExitStack()
+        self.client = None
+        self.nb = None
+
+    def __enter__(self) -> "ChapterKernel":
+        import nbformat
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+        from nbclient import NotebookClient
+
+        self.nb = nbformat.v4.new_notebook()
+        # Only the kernel of this very Python (the venv), never a user-installed "python3" spec.
+        km = KernelManager(
+            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[])
+        )
+        self.client = NotebookClient(
+            self.nb,
+            km=km,
+            timeout=60,
+            timeout_func=lambda cell: cell.metadata.get("deck_timeout", 60),
+            allow_errors=False,
+            interrupt_on_timeout=False,
+            record_timing=False,
+            shutdown_kernel="immediate",
+            resources={"metadata": {"path": str(self.cwd)}},
+        )
+        self.stack.enter_context(self.client.setup_kernel(env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL))
+        self.execute(TRACK_READS, 30)
+        self.execute(SETUP, 60)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stack.close()
+
+    def execute(self, code: str, timeout: float):
+        import nbformat
+
+        cell = nbformat.v4.new_code_cell(code)
+        cell.metadata["deck_timeout"] = timeout
+        self.nb.cells.append(cell)
+        self.client.execute_cell(cell, len(self.nb.cells) - 1)
+        return cell
+
+    def run(self, cell: Cell) -> CellResult:
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+        precheck(cell)
+        try:
+            done = self.execute(cell.code, cell.timeout)
+        except CellTimeoutError:
+            raise snippet_error(
+                cell, f"ran past its {cell.timeout:g} s timeout (set a longer one with run(timeout=…))", None
+            ) from None
+        except CellExecutionError as e:
+            if e.ename == "KeyboardInterrupt":
+                raise KeyboardInterrupt from None
+            line = failing_line(e.traceback.splitlines() if isinstance(e.traceback, str) else e.traceback, None)
+            last = self.nb.cells[-1]
+            tb = next((o.get("traceback", []) for o in last.get("outputs", []) if o.get("output_type") == "error"), [])
+            line = failing_line(tb, last.get("execution_count")) or line
+            raise snippet_error(cell, f"raised {e.ename}: {e.evalue}", line) from None
+        images = [k for o in done.outputs for k in o.get("data", {}) if k.startswith("image/")]
+        if images:
+            raise snippet_error(cell, f"displayed an image ({images[0]}); draw figures in figures_src/ instead", None)
+        return result_of(done.outputs)
+
+    def dependencies(self) -> dict:
+        """Files the chapter loaded so far: {"modules": [...], "reads": [...]}."""
+        cell = self.execute(REPORT_DEPS, 30)
+        return json.loads(output_text(cell.outputs))
+
+
+def run_chapter(cells: list[Cell], cwd: Path, log) -> tuple[list[CellResult], dict]:
+    """Run every cell of one chapter; return their results and the files they depended on."""
+    results = []
+    with ChapterKernel(cwd) as kernel:
+        for cell in cells:
+            started = time.monotonic()
+            results.append(kernel.run(cell))
+            log(f"  [{cell.index + 1:>2}/{len(cells)}] {cell.where.file}:{cell.where.line} {time.monotonic() - started:.2f}s")
+        deps = kernel.dependencies()
+    return results, deps

@@ -1,0 +1,96 @@
+"""Rules the rendered Markdown must keep, checked with markdown-it-py before anything is published."""
+
+import re
+from pathlib import Path
+
+from . import slides
+from .errors import LintError, Where
+from .templates import MARKER_PREFIX, display_path
+
+BUILTIN_THEMES = {"default", "gaia", "uncover"}
+TEMPLATE_SYNTAX = re.compile(r"\{[{%#=]|[}%#=]\}")
+MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+?\$", re.DOTALL)
+INLINE_CODE = re.compile(r"(`+).*?\1", re.DOTALL)
+
+
+def themes(theme_dir: Path) -> set[str]:
+    names = set(BUILTIN_THEMES)
+    for css in sorted(theme_dir.glob("*.css")) if theme_dir.is_dir() else []:
+        m = re.search(r"@theme\s+([\w-]+)", css.read_text(encoding="utf-8"))
+        if m:
+            names.add(m.group(1))
+    return names
+
+
+def source_line(snippet: str, deck_dir: Path, fallback: Where) -> Where:
+    """Best effort: the template line that holds the first line of `snippet`."""
+    first = next((line.strip() for line in snippet.splitlines() if line.strip()), "")
+    if first:
+        for path in sorted(deck_dir.rglob("*.j2")):
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if first in line:
+                    return Where(display_path(path), n, fallback.slide)
+    return fallback
+
+
+def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str], md_name: str) -> None:
+    """Raise LintError on the first broken rule."""
+    slide_map = slides.SlideMap(markdown)
+    lines = markdown.splitlines()
+
+    def where(line0: int) -> Where:
+        return Where(md_name, line0 + 1, slide_map.slide_at_line(line0))
+
+    if MARKER_PREFIX in markdown:
+        line0 = markdown[: markdown.index(MARKER_PREFIX)].count("\n")
+        raise LintError("a build marker was left in the output", where(line0))
+
+    theme = slides.front_matter(markdown).get("theme")
+    if theme and theme not in themes(deck_dir / "themes"):
+        raise LintError(
+            f"theme {theme!r} does not exist (Marp would silently use its default); "
+            f"add {display_path(deck_dir / 'themes')}/{theme}.css with /* @theme {theme} */",
+            Where(md_name, 1, 1),
+        )
+
+    fm_block, body = slides.split_front_matter(markdown)
+    offset = fm_block.count("\n")
+    code_lines: set[int] = set()
+    for tok in slides.parser().parse(body):
+        if tok.type in ("fence", "code_block") and tok.map:
+            start, end = tok.map[0] + offset, tok.map[1] + offset
+            code_lines.update(range(start, end))
+            lang = tok.info.split()[0] if tok.info.strip() else ""
+            if lang in ("python", "py", "python3") and tok.content not in accounted_code:
+                raise LintError(
+                    "python code block is neither executed nor display-only: "
+                    "wrap it in {% call run() %} to execute it, or {% call display() %} to show it as is",
+                    source_line(tok.content, deck_dir, where(start)),
+                )
+        if tok.type == "inline" and tok.map:
+            for child in tok.children or []:
+                if child.type == "image":
+                    check_image(child.attrs.get("src", ""), out_dir, deck_dir, where(tok.map[0] + offset))
+
+    prose = "\n".join("" if n in code_lines else line for n, line in enumerate(lines))
+    prose = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), MATH.sub(lambda m: blank(m.group(0)), prose))
+    m = TEMPLATE_SYNTAX.search(prose)
+    if m:
+        line0 = prose[: m.start()].count("\n")
+        raise LintError(
+            f"template syntax left in the slide text: {lines[line0].strip()[:60]!r} "
+            "(expressions are written {= … =}; braces are free only inside $…$ math)",
+            source_line(lines[line0], deck_dir, where(line0)),
+        )
+
+
+def blank(text: str) -> str:
+    """Keep line breaks so that offsets still map to the same lines."""
+    return re.sub(r"[^\n]", " ", text)
+
+
+def check_image(src: str, out_dir: Path, deck_dir: Path, at: Where) -> None:
+    if re.match(r"^[a-z]+://", src):
+        raise LintError(f"remote image {src!r}: the deck must work offline; draw it in figures_src/", at)
+    if not (out_dir / src).is_file():
+        raise LintError(f"image {src!r} does not exist", source_line(src, deck_dir, at))

@@ -1,0 +1,59 @@
+"""The deck as a Jupyter notebook: slide text as Markdown cells, every snippet as a code cell with its real outputs."""
+
+import re
+
+from . import slides
+from .cells import Cell, CellResult
+from .kernel import SETUP
+
+
+def markdown_cells(text: str) -> list[str]:
+    """Cut Markdown at slide rules; drop the rules and empty pieces."""
+    lines = text.splitlines()
+    cuts = set(slides.separator_lines(text))
+    pieces, current = [], []
+    for n, line in enumerate(lines):
+        if n in cuts:
+            pieces.append(current)
+            current = []
+        else:
+            current.append(line)
+    pieces.append(current)
+    return [text for text in ("\n".join(p).strip("\n") for p in pieces) if text.strip()]
+
+
+def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) -> str:
+    """Notebook JSON (nbformat v4, validated). `fill(text)` replaces the non-snippet placeholders."""
+    import nbformat
+
+    v4 = nbformat.v4
+    nb = v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "language_info": {"name": "python"},
+    }
+    snippets = {c.placeholder: (i, c) for i, c in enumerate(cells) if c.in_notebook}
+    _, body = slides.split_front_matter(text)
+    parts = re.split("(" + "|".join(map(re.escape, snippets)) + ")", body) if snippets else [body]
+    count = 0
+    set_up: set[str] = set()
+    for part in parts:
+        if part in snippets:
+            i, cell = snippets[part]
+            if cell.chapter not in set_up:
+                set_up.add(cell.chapter)
+                nb.cells.append(v4.new_code_cell(SETUP))
+            count += 1
+            code = v4.new_code_cell(cell.code.rstrip("\n"), execution_count=count)
+            for out in results[i].nb_outputs:
+                out = dict(out)
+                if out["output_type"] == "execute_result":
+                    out["execution_count"] = count
+                code.outputs.append(nbformat.from_dict(out))
+            nb.cells.append(code)
+        else:
+            nb.cells.extend(v4.new_markdown_cell(md) for md in markdown_cells(fill(part)))
+    for n, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{n:03d}"
+    nbformat.validate(nb)
+    return nbformat.writes(nb)

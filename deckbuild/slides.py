@@ -1,0 +1,73 @@
+"""Marp structure of rendered Markdown: front matter, slide boundaries, and safe code fences."""
+
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table")
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Return (front matter block including its fences, body); the first is empty if there is none."""
+    m = FRONT_MATTER.match(text)
+    if not m:
+        return "", text
+    return text[: m.end()], text[m.end() :]
+
+
+def front_matter(text: str) -> dict[str, str]:
+    """The front matter's top-level `key: value` pairs (Marp's global directives)."""
+    block, _ = split_front_matter(text)
+    pairs = {}
+    for line in block.splitlines()[1:-1]:
+        m = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", line)
+        if m:
+            pairs[m.group(1)] = m.group(2).strip("\"'")
+    return pairs
+
+
+def separator_lines(text: str) -> list[int]:
+    """0-based line numbers of the `---` rules that split slides (top-level rules, as Marpit does)."""
+    block, body = split_front_matter(text)
+    offset = block.count("\n")
+    return [tok.map[0] + offset for tok in parser().parse(body) if tok.type == "hr" and tok.level == 0]
+
+
+class SlideMap:
+    """Answers "which slide is this line / offset on?" for one rendered text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.separators = separator_lines(text)
+        self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+    def slide_at_line(self, line0: int) -> int:
+        """1-based slide number of a 0-based line."""
+        return bisect_right(self.separators, line0 - 1) + 1 if self.separators else 1
+
+    def slide_at_offset(self, offset: int) -> int:
+        return self.slide_at_line(bisect_right(self.line_starts, offset) - 1)
+
+    @property
+    def count(self) -> int:
+        return len(self.separators) + 1
+
+
+def current_slide(partial: str) -> int:
+    """The slide that the end of a partly rendered text is on."""
+    return SlideMap(partial).slide_at_line(max(partial.count("\n"), 0))
+
+
+def fence(content: str, lang: str) -> str:
+    """A fenced block that no backtick run inside `content` can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", content)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    body = content if content.endswith("\n") else content + "\n"
+    return f"{ticks}{lang}\n{body}{ticks}\n"
