@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             report = build_figures(opts) if args.figures else build(opts)
         except KeyboardInterrupt:
-            raise Interrupted("interrupted: nothing was published; the previous outputs are as they were") from None
+            raise Interrupted(
+                "interrupted: nothing was published; the previous outputs are as they were"
+            ) from None
     except DeckError as e:
         print(e.headline(), file=sys.stderr)
         if e.detail:

@@ -4,7 +4,7 @@ import json
 import os
 import platform
 import tempfile
-from functools import lru_cache
+from functools import cache
 from hashlib import sha256
 from importlib import metadata
 from pathlib import Path
@@ -29,7 +29,7 @@ def digest(value) -> str:
     return sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def file_digest(path: str) -> str | None:
     try:
         return sha256(Path(path).read_bytes()).hexdigest()
@@ -53,7 +53,9 @@ def dependencies(modules: list[str], reads: list[str]) -> dict[str, str]:
     """Digest of every project module loaded and every data file read (Python's own modules excluded)."""
     venv = str(ROOT / ".venv") + os.sep
     tmp = tempfile.gettempdir() + os.sep
-    home_dirs = tuple(str(Path.home() / d) + os.sep for d in (".cache", ".ipython", ".local", ".jupyter", ".config"))
+    home_dirs = tuple(
+        str(Path.home() / d) + os.sep for d in (".cache", ".ipython", ".local", ".jupyter", ".config")
+    )
     keep = set()
     for path in modules:
         if path.startswith(str(ROOT) + os.sep) and not path.startswith(venv) and path.endswith(".py"):
@@ -115,7 +117,9 @@ def explain(differing: list[str], old: dict, new: dict) -> str:
     reasons = []
     for k in differing:
         if k == "versions" and isinstance(old.get(k), dict):
-            reasons += [f"{tool} {old[k].get(tool)} → {v}" for tool, v in new[k].items() if old[k].get(tool) != v]
+            reasons += [
+                f"{tool} {old[k].get(tool)} → {v}" for tool, v in new[k].items() if old[k].get(tool) != v
+            ]
         else:
             reasons.append(f"{k} changed")
     return ", ".join(reasons)

@@ -3,6 +3,7 @@
 Usage: python -m deckbuild.figure_runner SCRIPT OUTDIR DEPS_JSON
 """
 
+import contextlib
 import json
 import os
 import runpy
@@ -15,10 +16,8 @@ def main() -> None:
 
     def hook(event, args):
         if event == "open" and isinstance(args[1], str) and not set("wax") & set(args[1]):
-            try:
+            with contextlib.suppress(TypeError):
                 reads.add(os.path.abspath(os.fsdecode(args[0])))
-            except TypeError:
-                pass
 
     sys.addaudithook(hook)
     sys.argv = [script, outdir]
@@ -26,7 +25,7 @@ def main() -> None:
     runpy.run_path(script, run_name="__main__")
     modules = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""})
     with open(deps_file, "w", encoding="utf-8") as f:
-        json.dump({"modules": modules + [os.path.abspath(script)], "reads": sorted(reads)}, f)
+        json.dump({"modules": [*modules, os.path.abspath(script)], "reads": sorted(reads)}, f)
 
 
 if __name__ == "__main__":

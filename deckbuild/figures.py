@@ -52,7 +52,9 @@ def script_failure(script: Path, stderr: str) -> FigureError:
     return FigureError(f"figure script failed: {last}", Where(display_path(script), line_no))
 
 
-def build_one(script: Path, store: Path, figure_cache: cache.Cache, force: bool) -> tuple[dict[str, Path], str]:
+def build_one(
+    script: Path, store: Path, figure_cache: cache.Cache, force: bool
+) -> tuple[dict[str, Path], str]:
     """Files the script produces (name → cached path), and why it ran ("" when it came from the cache)."""
     name = script.stem
     key = {"versions": cache.versions(), "runner": RUNNER_FORMAT}
@@ -106,4 +108,6 @@ def build_all(src: Path, cache_dir: Path, log, force: bool = False) -> dict[str,
 def check_refs(refs: list[FigureRef], produced: dict[str, Path], src: Path) -> None:
     for ref in refs:
         if ref.name not in produced:
-            raise FigureError(f"figure {ref.name!r} is not produced by any script in {display_path(src)}/", ref.where)
+            raise FigureError(
+                f"figure {ref.name!r} is not produced by any script in {display_path(src)}/", ref.where
+            )

@@ -56,7 +56,9 @@ NB_CAP = 100_000  # characters of one output kept in the notebook
 
 def kernel_env() -> dict:
     env = dict(os.environ)
-    env.update(MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONWARNINGS="default")
+    env.update(
+        MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONWARNINGS="default"
+    )
     return env
 
 
@@ -145,9 +147,7 @@ class ChapterKernel:
 
         self.nb = nbformat.v4.new_notebook()
         # Only the kernel of this very Python (the venv), never a user-installed "python3" spec.
-        km = KernelManager(
-            kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[])
-        )
+        km = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
         self.client = NotebookClient(
             self.nb,
             km=km,
@@ -159,7 +159,9 @@ class ChapterKernel:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.cwd)}},
         )
-        self.stack.enter_context(self.client.setup_kernel(env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL))
+        self.stack.enter_context(
+            self.client.setup_kernel(env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL)
+        )
         self.execute(TRACK_READS, 30)
         self.execute(SETUP, 60)
         return self
@@ -189,14 +191,21 @@ class ChapterKernel:
         except CellExecutionError as e:
             if e.ename == "KeyboardInterrupt":
                 raise KeyboardInterrupt from None
-            line = failing_line(e.traceback.splitlines() if isinstance(e.traceback, str) else e.traceback, None)
+            line = failing_line(
+                e.traceback.splitlines() if isinstance(e.traceback, str) else e.traceback, None
+            )
             last = self.nb.cells[-1]
-            tb = next((o.get("traceback", []) for o in last.get("outputs", []) if o.get("output_type") == "error"), [])
+            tb = next(
+                (o.get("traceback", []) for o in last.get("outputs", []) if o.get("output_type") == "error"),
+                [],
+            )
             line = failing_line(tb, last.get("execution_count")) or line
             raise snippet_error(cell, f"raised {e.ename}: {e.evalue}", line) from None
         images = [k for o in done.outputs for k in o.get("data", {}) if k.startswith("image/")]
         if images:
-            raise snippet_error(cell, f"displayed an image ({images[0]}); draw figures in figures_src/ instead", None)
+            raise snippet_error(
+                cell, f"displayed an image ({images[0]}); draw figures in figures_src/ instead", None
+            )
         return result_of(done.outputs)
 
     def dependencies(self) -> dict:
@@ -212,6 +221,8 @@ def run_chapter(cells: list[Cell], cwd: Path, log) -> tuple[list[CellResult], di
         for cell in cells:
             started = time.monotonic()
             results.append(kernel.run(cell))
-            log(f"  [{cell.index + 1:>2}/{len(cells)}] {cell.where.file}:{cell.where.line} {time.monotonic() - started:.2f}s")
+            log(
+                f"  [{cell.index + 1:>2}/{len(cells)}] {cell.where.file}:{cell.where.line} {time.monotonic() - started:.2f}s"
+            )
         deps = kernel.dependencies()
     return results, deps

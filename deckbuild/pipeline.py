@@ -67,7 +67,9 @@ def execute(rendering: templates.Rendering, opts: Options, report: Report) -> di
             started = time.monotonic()
             outs, deps = kernel.run_chapter(cells, opts.deck.parent, opts.log)
             opts.log(f"chapter {chapter}: ran in {time.monotonic() - started:.1f}s")
-            chapter_cache.store(chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in outs]})
+            chapter_cache.store(
+                chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in outs]}
+            )
             report.ran.append(chapter)
         for cell, result in zip(cells, outs, strict=True):
             verify(cell, result)
@@ -92,7 +94,9 @@ def shown_output(result: CellResult) -> str:
     shown = "\n".join(result.text.splitlines()[:MAX_LINES])[:MAX_CHARS]
     if len(shown) < result.chars:
         kept = shown.count("\n") + 1
-        shown += f"\n… 出力が長いため省略（全 {result.lines:,} 行・{result.chars:,} 文字のうち {kept} 行を表示）"
+        shown += (
+            f"\n… 出力が長いため省略（全 {result.lines:,} 行・{result.chars:,} 文字のうち {kept} 行を表示）"
+        )
     return shown
 
 
@@ -121,10 +125,13 @@ def accounted_code(rendering: templates.Rendering) -> set[str]:
     return {b if b.endswith("\n") else b + "\n" for b in blocks}
 
 
-def check_snapshots(rendering: templates.Rendering, results: dict[int, CellResult], opts: Options) -> list[Path]:
+def check_snapshots(
+    rendering: templates.Rendering, results: dict[int, CellResult], opts: Options
+) -> list[Path]:
     position = {id(c): i for i, c in enumerate(rendering.cells)}
     by_chapter = {
-        chapter: (cells, [results[position[id(c)]] for c in cells]) for chapter, cells in rendering.chapters().items()
+        chapter: (cells, [results[position[id(c)]] for c in cells])
+        for chapter, cells in rendering.chapters().items()
     }
     if opts.accept:
         return snapshots.accept(opts.deck, by_chapter)

@@ -20,7 +20,9 @@ def exclusive(out: Path):
         lock.seek(0)
         holder = lock.read().strip() or "?"
         lock.close()
-        raise BusyError(f"another build is already writing {out} (pid {holder}); wait for it to finish") from None
+        raise BusyError(
+            f"another build is already writing {out} (pid {holder}); wait for it to finish"
+        ) from None
     lock.seek(0)
     lock.truncate()
     lock.write(str(os.getpid()))

@@ -35,7 +35,9 @@ def check(deck: Path, chapter: str, cells: list[Cell], results: list[CellResult]
     path = folder(deck) / f"{chapter}.json"
     recorded = load(path)
     if recorded is None:
-        raise SnapshotError(f"no recorded outputs for chapter {chapter} ({path}); {ACCEPT_HINT}", cells[0].where)
+        raise SnapshotError(
+            f"no recorded outputs for chapter {chapter} ({path}); {ACCEPT_HINT}", cells[0].where
+        )
     unused = list(recorded)
     for cell, result in zip(cells, results, strict=True):
         now = record(cell, result)

@@ -18,6 +18,8 @@ from .sourcecode import SourceNotFound, get_source
 
 PLACEHOLDER = "\u27e6deck-cell:{}\u27e7"  # ⟦deck-cell:N⟧, never left in the output
 MARKER_PREFIX = "\u27e6deck-"
+# value() and table() evaluate in a copy of the kernel's names plus deckbuild.present, leaving no trace.
+HELPERS = '__import__("deckbuild.present", fromlist=["namespace"])'
 
 
 @dataclass
@@ -84,10 +86,14 @@ class Authoring:
         self.rendering.cells.append(cell)
         return cell
 
-    def run(self, caller=None, timeout: float = DEFAULT_TIMEOUT, echo: bool = True, output: bool = True) -> str:
+    def run(
+        self, caller=None, timeout: float = DEFAULT_TIMEOUT, echo: bool = True, output: bool = True
+    ) -> str:
         """`{% call run() %}code{% endcall %}`: execute the code; show it and its real output."""
         if caller is None:
-            raise TemplateError("run() holds the snippet: write {% call run() %} … {% endcall %}", caller_where())
+            raise TemplateError(
+                "run() holds the snippet: write {% call run() %} … {% endcall %}", caller_where()
+            )
         code = caller()
         cell = self._add_cell("snippet", code, timeout=float(timeout), echo=echo, show_output=output)
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
@@ -107,14 +113,13 @@ class Authoring:
 
     def value(self, expr: str, fmt: str = "") -> str:
         """`{= value("AND.b") =}`: the value of an expression in the chapter's kernel, as one line of text."""
-        return self._add_cell("value", f"print(format({expr}, {fmt!r}))\n").placeholder
+        code = f"print(format(eval({expr!r}, {HELPERS}.namespace(globals())), {fmt!r}))\n"
+        return self._add_cell("value", code).placeholder
 
     def table(self, expr: str, header=None, fmt=None, align=None) -> str:
         """`{= table("truth_table(AND)", header=[…]) =}`: rows computed in the kernel, as a Markdown table."""
-        code = (
-            "from deckbuild.present import markdown_table\n"
-            f"print(markdown_table({expr}, header={header!r}, fmt={fmt!r}, align={align!r}))\n"
-        )
+        rows = f"eval({expr!r}, {HELPERS}.namespace(globals()))"
+        code = f"print({HELPERS}.markdown_table({rows}, header={header!r}, fmt={fmt!r}, align={align!r}))\n"
         return self._add_cell("table", code).placeholder + "\n"
 
     def source(self, *dotted: str) -> str:
@@ -133,7 +138,9 @@ class Authoring:
     def display(self, caller=None, lang: str = "python") -> str:
         """`{% call display() %}…{% endcall %}`: a code block shown but deliberately not executed."""
         if caller is None:
-            raise TemplateError("display() holds the code: write {% call display() %} … {% endcall %}", caller_where())
+            raise TemplateError(
+                "display() holds the code: write {% call display() %} … {% endcall %}", caller_where()
+            )
         code = caller()
         self.rendering.shown_code.append(code)
         return slides.fence(code, lang)
@@ -212,7 +219,9 @@ def render(deck: Path, code_dir: Path) -> Rendering:
         raise
     except jinja2.TemplateSyntaxError as e:
         where = Where(display_path(e.filename or deck), e.lineno)
-        where.slide = syntax_error_slide("".join(chunks), Path(e.filename or deck), e.lineno, Path(e.filename or deck) == deck)
+        where.slide = syntax_error_slide(
+            "".join(chunks), Path(e.filename or deck), e.lineno, Path(e.filename or deck) == deck
+        )
         raise TemplateError(f"template syntax: {e.message}", where) from None
     except jinja2.TemplateError as e:
         where = template_frame(e.__traceback__) or Where(display_path(deck))
