@@ -133,7 +133,7 @@ class Authoring:
                 raise TemplateError(f"source(): {e}", where) from None
         code = "\n".join(parts)
         self.rendering.shown_code.append(code)
-        return slides.fence(code, "python")
+        return slides.fence(code, "python").rstrip("\n")
 
     def display(self, caller=None, lang: str = "python") -> str:
         """`{% call display() %}…{% endcall %}`: a code block shown but deliberately not executed."""
@@ -143,7 +143,7 @@ class Authoring:
             )
         code = caller()
         self.rendering.shown_code.append(code)
-        return slides.fence(code, lang)
+        return slides.fence(code, lang).rstrip("\n")
 
     def figure(self, name: str, width: int | None = None, center: bool = True, alt: str = "") -> str:
         """`{= figure("perceptron.svg", width=600) =}`: an image that figures_src/ must produce."""

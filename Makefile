@@ -1,0 +1,53 @@
+# The executable deck. `make help` lists the targets; every target sets itself up first.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PY_OK  := $(VENV)/.installed
+NODE_OK := node_modules/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup slides figures accept test lint bench clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---- set-up: re-done only when pyproject.toml or the npm lock file changes -------------------
+
+$(PY_OK): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NODE_OK): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found: install Node.js 20 or newer (Debian: apt-get install nodejs npm)"; exit 8; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(PY_OK) $(NODE_OK) ## Create .venv from pyproject.toml and install marp-cli from package-lock.json
+
+# ---- the deck -------------------------------------------------------------------------------
+
+slides: setup ## Run the snippets (cached) and render _build/deck.md, deck.ipynb and deck.html
+	$(PY) build.py
+
+figures: $(PY_OK) ## Regenerate every figure from figures_src/ into _build/figures/
+	$(PY) build.py --figures
+
+accept: setup ## Record the current snippet outputs as the snapshots (after reading the diff)
+	$(PY) build.py --accept
+
+# ---- checks ---------------------------------------------------------------------------------
+
+lint: $(PY_OK) ## ruff lint and format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: setup lint ## Lint, then the whole pytest suite (one test per snippet, bad-input tests, …)
+	$(PY) -m pytest
+
+bench: setup ## Measure cold, warm, prose-edit and code-edit builds against marp-cli alone
+	$(PY) -m deckbuild.bench
+
+clean: ## Remove _build/ (outputs and cache)
+	rm -rf _build
