@@ -18,6 +18,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("deck", nargs="?", type=Path, default=ROOT / "slides" / "deck.md.j2", help="deck template")
     p.add_argument("-o", "--out", type=Path, default=ROOT / "_build", help="output folder (default: _build)")
     p.add_argument("--figures-src", type=Path, default=ROOT / "figures_src", help="figure scripts folder")
+    p.add_argument(
+        "--code-dir", type=Path, default=ROOT / "code", help="where source() finds the code it shows"
+    )
     p.add_argument("--accept", action="store_true", help="record the current outputs as the snapshots")
     p.add_argument("--figures", action="store_true", help="only regenerate every figure into OUT/figures")
     p.add_argument("--force", action="store_true", help="ignore the cache and run everything")
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         deck=args.deck,
         out=args.out.resolve(),
         figures_src=args.figures_src.resolve(),
+        code_dir=args.code_dir.resolve(),
         accept=args.accept,
         html=not args.no_html,
         force=args.force,

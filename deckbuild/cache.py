@@ -3,6 +3,8 @@
 import json
 import os
 import platform
+import sys
+import sysconfig
 import tempfile
 from functools import cache
 from hashlib import sha256
@@ -49,21 +51,32 @@ def absolute(path: str) -> str:
     return path if os.path.isabs(path) else str(ROOT / path)
 
 
+def installed_prefixes() -> tuple[str, ...]:
+    """Where Python and installed packages live; modules there are covered by the versions in the key."""
+    paths = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        *(sysconfig.get_paths()[k] for k in ("purelib", "platlib")),
+    }
+    return tuple(os.path.realpath(p) + os.sep for p in paths)
+
+
 def dependencies(modules: list[str], reads: list[str]) -> dict[str, str]:
     """Digest of every project module loaded and every data file read (Python's own modules excluded)."""
-    venv = str(ROOT / ".venv") + os.sep
-    tmp = tempfile.gettempdir() + os.sep
+    installed = installed_prefixes()
+    tmp = os.path.realpath(tempfile.gettempdir()) + os.sep
     home_dirs = tuple(
         str(Path.home() / d) + os.sep for d in (".cache", ".ipython", ".local", ".jupyter", ".config")
     )
     keep = set()
     for path in modules:
-        if path.startswith(str(ROOT) + os.sep) and not path.startswith(venv) and path.endswith(".py"):
+        if path.endswith(".py") and not os.path.realpath(path).startswith(installed):
             keep.add(path)
     for path in reads:
-        if path.endswith(SKIPPED_SUFFIXES) or path.endswith(".py") or path.startswith(IGNORED_DIRS):
+        if path.endswith((*SKIPPED_SUFFIXES, ".py")) or path.startswith(IGNORED_DIRS):
             continue
-        if path.startswith(tmp) or path.startswith(home_dirs) or not os.path.isfile(path):
+        if os.path.realpath(path).startswith(tmp) or path.startswith(home_dirs) or not os.path.isfile(path):
             continue
         keep.add(path)
     return {shown(p): file_digest(p) for p in sorted(keep)}

@@ -141,13 +141,13 @@ class ChapterKernel:
 
     def __enter__(self) -> "ChapterKernel":
         import nbformat
-        from jupyter_client import KernelManager
+        from jupyter_client import AsyncKernelManager
         from jupyter_client.kernelspec import KernelSpecManager
         from nbclient import NotebookClient
 
         self.nb = nbformat.v4.new_notebook()
         # Only the kernel of this very Python (the venv), never a user-installed "python3" spec.
-        km = KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
+        km = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
         self.client = NotebookClient(
             self.nb,
             km=km,

@@ -8,7 +8,9 @@ from .errors import LintError, Where
 from .templates import MARKER_PREFIX, display_path
 
 BUILTIN_THEMES = {"default", "gaia", "uncover"}
-TEMPLATE_SYNTAX = re.compile(r"\{[{%#=]|[}%#=]\}")
+TEMPLATE_SYNTAX = re.compile(r"\{[%#=]|[%#=]\}")
+JINJA_HABIT = re.compile(r"\{\{.*?\}\}")  # `{{ x }}` is literal text here; in prose it is a slip
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+?\$", re.DOTALL)
 INLINE_CODE = re.compile(r"(`+).*?\1", re.DOTALL)
 
@@ -74,7 +76,9 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
 
     prose = "\n".join("" if n in code_lines else line for n, line in enumerate(lines))
     prose = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), MATH.sub(lambda m: blank(m.group(0)), prose))
-    m = TEMPLATE_SYNTAX.search(prose)
+    m = TEMPLATE_SYNTAX.search(prose) or JINJA_HABIT.search(
+        HTML_COMMENT.sub(lambda m: blank(m.group(0)), prose)
+    )
     if m:
         line0 = prose[: m.start()].count("\n")
         raise LintError(

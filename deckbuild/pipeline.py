@@ -145,6 +145,8 @@ def build(opts: Options) -> Report:
     started = time.monotonic()
     report = Report()
     opts.deck = opts.deck.resolve()
+    if opts.html:
+        marp.command()  # fail before the long part when node or marp-cli is missing
     with publish.exclusive(opts.out):
         rendering = templates.render(opts.deck, opts.code_dir)
         produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=opts.force)

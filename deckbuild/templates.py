@@ -154,7 +154,7 @@ class Authoring:
 
 def environment(deck_dir: Path) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(deck_dir, encoding="utf-8"),
+        loader=Utf8Loader(deck_dir, encoding="utf-8"),
         variable_start_string="{=",
         variable_end_string="=}",
         trim_blocks=True,
@@ -165,20 +165,25 @@ def environment(deck_dir: Path) -> jinja2.Environment:
     )
 
 
-def check_utf8(deck_dir: Path) -> None:
-    """Fail with file and line on the first template under deck_dir that is not UTF-8."""
-    for path in sorted(deck_dir.rglob("*.j2")):
-        data = path.read_bytes()
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = data[: e.start].count(b"\n") + 1
-            text = data.decode("utf-8", errors="replace")
-            slide = slides.SlideMap(text).slide_at_line(line - 1)
-            raise TemplateError(
-                f"not UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8",
-                Where(display_path(path), line, slide),
-            ) from None
+class NotUtf8(Exception):
+    def __init__(self, path: Path, line: int, byte: int):
+        super().__init__(f"{path}:{line}")
+        self.path, self.line, self.byte = path, line, byte
+
+
+class Utf8Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that says which file and line are not UTF-8."""
+
+    def get_source(self, environment, template):
+        for folder in self.searchpath:
+            path = Path(folder) / template
+            if path.is_file():
+                data = path.read_bytes()
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise NotUtf8(path, data[: e.start].count(b"\n") + 1, data[e.start]) from None
+        return super().get_source(environment, template)
 
 
 def template_frame(tb) -> Where | None:
@@ -197,7 +202,6 @@ def render(deck: Path, code_dir: Path) -> Rendering:
     deck = deck.resolve()
     if not deck.is_file():
         raise TemplateError("deck file not found", Where(display_path(deck)))
-    check_utf8(deck.parent)
     env = environment(deck.parent)
     authoring = Authoring(code_dir)
     env.globals.update(
@@ -218,11 +222,17 @@ def render(deck: Path, code_dir: Path) -> Rendering:
         e.where.slide = slides.current_slide("".join(chunks))
         raise
     except jinja2.TemplateSyntaxError as e:
-        where = Where(display_path(e.filename or deck), e.lineno)
-        where.slide = syntax_error_slide(
-            "".join(chunks), Path(e.filename or deck), e.lineno, Path(e.filename or deck) == deck
+        path = Path(e.filename or deck)
+        where = Where(
+            display_path(path), e.lineno, syntax_error_slide("".join(chunks), path, e.lineno, path == deck)
         )
         raise TemplateError(f"template syntax: {e.message}", where) from None
+    except NotUtf8 as e:
+        slide = syntax_error_slide("".join(chunks), e.path, e.line, e.path == deck)
+        raise TemplateError(
+            f"not UTF-8 (byte 0x{e.byte:02x}); save the file as UTF-8",
+            Where(display_path(e.path), e.line, slide),
+        ) from None
     except jinja2.TemplateError as e:
         where = template_frame(e.__traceback__) or Where(display_path(deck))
         where.slide = slides.current_slide("".join(chunks))

@@ -3,11 +3,12 @@
 import sys
 from pathlib import Path
 
-import figstyle
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+
+import figstyle
 from zerodl import gates
 
 LIM = (-0.5, 1.5)

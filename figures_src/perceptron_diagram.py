@@ -3,9 +3,10 @@
 import sys
 from pathlib import Path
 
-import figstyle
 import matplotlib.pyplot as plt
 from matplotlib.patches import Circle, FancyArrowPatch
+
+import figstyle
 
 RADIUS = 0.42  # ノードの半径（データ座標）
 SCALE = 1.0  # データ座標 1 単位あたりのインチ数。矢印をノードの縁で止める量（ポイント）の換算に使う

@@ -3,11 +3,12 @@
 import sys
 from pathlib import Path
 
-import figstyle
 import matplotlib.pyplot as plt
 import schemdraw
 import schemdraw.elements as elm
 from schemdraw import logic
+
+import figstyle
 
 LABEL_FONTSIZE = 20
 GATE_FONTSIZE = 14

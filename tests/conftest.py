@@ -1,0 +1,67 @@
+"""Shared helpers: small decks written into temporary folders and built with the real build.py."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build.py"
+THEME = ROOT / "slides" / "themes" / "docker.css"
+
+FRONT = """---
+marp: true
+theme: docker
+paginate: true
+---
+
+# Test deck
+
+---
+
+"""
+
+
+def write_deck(folder: Path, chapters: dict[str, str], front: str = FRONT) -> Path:
+    """A deck.md.j2 that includes one file per chapter, with the real theme beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "themes").mkdir(exist_ok=True)
+    shutil.copy(THEME, folder / "themes" / THEME.name)
+    includes = "\n---\n\n".join(f'{{% include "{name}" %}}' for name in chapters)
+    (folder / "deck.md.j2").write_text(front + includes + "\n", encoding="utf-8")
+    for name, text in chapters.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder / "deck.md.j2"
+
+
+def build(deck: Path, out: Path, *args: str, env: dict | None = None, figures: Path | None = None, **kw):
+    """Run build.py as a user would; returns the finished process (stdout and stderr as text)."""
+    cmd = [sys.executable, str(BUILD), str(deck), "-o", str(out)]
+    cmd += ["--figures-src", str(figures or deck.parent / "figures_src"), *args]
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, **kw)
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    """Every published file under folder with its sha256 (the cache and lock are not outputs)."""
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and rel.parts[0] not in (".cache", ".lock"):
+            digests[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def error_line(proc) -> str:
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def deck_dir(tmp_path: Path) -> Path:
+    return tmp_path / "deck"
