@@ -65,7 +65,6 @@ def installed_prefixes() -> tuple[str, ...]:
 def dependencies(modules: list[str], reads: list[str]) -> dict[str, str]:
     """Digest of every project module loaded and every data file read (Python's own modules excluded)."""
     installed = installed_prefixes()
-    tmp = os.path.realpath(tempfile.gettempdir()) + os.sep
     home_dirs = tuple(
         str(Path.home() / d) + os.sep for d in (".cache", ".ipython", ".local", ".jupyter", ".config")
     )
@@ -76,7 +75,7 @@ def dependencies(modules: list[str], reads: list[str]) -> dict[str, str]:
     for path in reads:
         if path.endswith((*SKIPPED_SUFFIXES, ".py")) or path.startswith(IGNORED_DIRS):
             continue
-        if os.path.realpath(path).startswith(tmp) or path.startswith(home_dirs) or not os.path.isfile(path):
+        if path.startswith(home_dirs) or not os.path.isfile(path):
             continue
         keep.add(path)
     return {shown(p): file_digest(p) for p in sorted(keep)}

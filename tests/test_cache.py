@@ -1,0 +1,94 @@
+"""Re-run only what changed: per chapter, keyed on its snippets, the project modules it imports and the data it reads."""
+
+import json
+import re
+
+from conftest import build, write_deck
+
+A = "## A\n\n{% call run() %}\nimport mymod\nprint(mymod.VALUE)\n{% endcall %}\n"
+B = "## B\n\n{% call run() %}\nprint(sum(range(10)))\n{% endcall %}\n"
+C = '## C\n\n{% call run() %}\nfrom pathlib import Path\nprint(Path(DATA).read_text().strip())\n{% endcall %}\n'
+
+
+def chapter_states(stderr: str) -> dict[str, str]:
+    """{"a": "cache"} or {"a": "ran (why)"} from the build's progress lines."""
+    states = {}
+    for name, what in re.findall(r"^chapter (\w+): (.*)$", stderr, re.MULTILINE):
+        if what.endswith("from cache"):
+            states[name] = "cache"
+        elif what.startswith("running"):
+            states[name] = "ran " + what[what.rindex(" (") + 1 :]
+    return states
+
+
+def setup(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "mymod.py").write_text("VALUE = 1\n")
+    data = tmp_path / "data" / "numbers.txt"
+    data.parent.mkdir()
+    data.write_text("first\n")
+    c = C.replace("DATA", repr(str(data)))
+    deck = write_deck(tmp_path / "deck", {"a.md.j2": A, "b.md.j2": B, "c.md.j2": c})
+    env = {"PYTHONPATH": str(pkg)}
+    return deck, env, pkg / "mymod.py", data
+
+
+def test_only_what_changed_runs(tmp_path):
+    deck, env, module, data = setup(tmp_path)
+    out = tmp_path / "out"
+
+    first = build(deck, out, "--accept", "--no-html", env=env)
+    assert first.returncode == 0, first.stderr
+    assert chapter_states(first.stderr) == {"a": "ran (not cached yet)", "b": "ran (not cached yet)", "c": "ran (not cached yet)"}
+
+    again = build(deck, out, "--no-html", env=env)
+    assert again.returncode == 0, again.stderr
+    assert chapter_states(again.stderr) == {"a": "cache", "b": "cache", "c": "cache"}
+
+    a = deck.parent / "a.md.j2"
+    a.write_text(a.read_text().replace("## A", "## A, with more prose\n\nA new paragraph."))
+    prose = build(deck, out, "--no-html", env=env)
+    assert prose.returncode == 0, prose.stderr
+    assert chapter_states(prose.stderr) == {"a": "cache", "b": "cache", "c": "cache"}
+    assert "A new paragraph." in (out / "deck.md").read_text()
+
+    module.write_text("VALUE = 1  # same value, edited file\n")
+    code = build(deck, out, "--no-html", env=env)
+    assert code.returncode == 0, code.stderr
+    states = chapter_states(code.stderr)
+    assert states["a"].startswith("ran (") and "mymod.py changed" in states["a"]
+    assert states["b"] == "cache" and states["c"] == "cache"
+
+    data.write_text("first\n\n")  # same printed text, new bytes
+    read = build(deck, out, "--no-html", env=env)
+    assert read.returncode == 0, read.stderr
+    states = chapter_states(read.stderr)
+    assert states == {"a": "cache", "b": "cache", "c": states["c"]} and "numbers.txt changed" in states["c"]
+
+    snippet = build(deck, out, "--no-html", env=env)  # and nothing left to run afterwards
+    assert set(chapter_states(snippet.stderr).values()) == {"cache"}
+    assert not list((out / ".cache").rglob("*.tmp"))
+
+
+def test_a_damaged_cache_entry_is_rerun_not_trusted(tmp_path):
+    deck, env, _, _ = setup(tmp_path)
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept", "--no-html", env=env).returncode == 0
+    entry = out / ".cache" / "chapters" / "b.json"
+    json.loads(entry.read_text())  # a complete JSON document
+    entry.write_text(entry.read_text()[:40])  # as if cut short
+    proc = build(deck, out, "--no-html", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert chapter_states(proc.stderr)["b"] == "ran (not cached yet)"
+
+
+def test_snippet_edit_reruns_its_chapter(tmp_path):
+    deck, env, _, _ = setup(tmp_path)
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept", "--no-html", env=env).returncode == 0
+    b = deck.parent / "b.md.j2"
+    b.write_text(B.replace("range(10)", "range(11)"))
+    proc = build(deck, out, "--accept", "--no-html", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert chapter_states(proc.stderr) == {"a": "cache", "b": "ran (snippets changed)", "c": "cache"}
