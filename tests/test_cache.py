@@ -7,7 +7,7 @@ from conftest import build, write_deck
 
 A = "## A\n\n{% call run() %}\nimport mymod\nprint(mymod.VALUE)\n{% endcall %}\n"
 B = "## B\n\n{% call run() %}\nprint(sum(range(10)))\n{% endcall %}\n"
-C = '## C\n\n{% call run() %}\nfrom pathlib import Path\nprint(Path(DATA).read_text().strip())\n{% endcall %}\n'
+C = "## C\n\n{% call run() %}\nfrom pathlib import Path\nprint(Path(DATA).read_text().strip())\n{% endcall %}\n"
 
 
 def chapter_states(stderr: str) -> dict[str, str]:
@@ -40,7 +40,11 @@ def test_only_what_changed_runs(tmp_path):
 
     first = build(deck, out, "--accept", "--no-html", env=env)
     assert first.returncode == 0, first.stderr
-    assert chapter_states(first.stderr) == {"a": "ran (not cached yet)", "b": "ran (not cached yet)", "c": "ran (not cached yet)"}
+    assert chapter_states(first.stderr) == {
+        "a": "ran (not cached yet)",
+        "b": "ran (not cached yet)",
+        "c": "ran (not cached yet)",
+    }
 
     again = build(deck, out, "--no-html", env=env)
     assert again.returncode == 0, again.stderr

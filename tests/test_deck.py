@@ -1,0 +1,100 @@
+"""The real deck, built twice from scratch: theme, math, figures, notebook, byte-identical outputs."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import ROOT, build, tree_digest
+from deckbuild.kernel import output_text
+
+DECK = ROOT / "slides" / "deck.md.j2"
+SEED_OVERLAP = ROOT.parent / "shared" / "tools" / "seed_overlap.py"
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    """Two clean builds of the deck into two fresh folders (no shared cache)."""
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name) / "out"
+        proc = build(DECK, out, figures=ROOT / "figures_src")
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    return outs
+
+
+def test_two_clean_builds_are_byte_identical(builds):
+    first, second = (tree_digest(out) for out in builds)
+    for name in ("deck.md", "deck.ipynb", "deck.html"):
+        assert first[name] == second[name], name
+    figures = [name for name in first if name.startswith("figures/")]
+    assert len(figures) >= 6
+    assert {n: first[n] for n in figures} == {n: second[n] for n in figures}
+
+
+def test_html_uses_the_docker_theme_math_and_every_figure(builds):
+    out = builds[0]
+    html = (out / "deck.html").read_text(encoding="utf-8")
+    sections = re.findall(r"<section [^>]*>", html)
+    assert sections and all('data-theme="docker"' in s for s in sections)
+    assert "<mjx-container" in html and '<g data-mml-node="merror"' not in html
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", html), (
+        "the deck must not load anything online"
+    )
+    md = (out / "deck.md").read_text(encoding="utf-8")
+    for src in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
+        assert (out / src).is_file(), src
+    for name in ("perceptron", "graph_or", "graph_and", "graph_nand", "graph_xor", "xor_gate"):
+        assert f"figures/{name}.svg" in md
+
+
+def test_notebook_is_valid_and_in_deck_order(builds):
+    nb = nbformat.read(builds[0] / "deck.ipynb", as_version=4)
+    nbformat.validate(nb)
+    md = (builds[0] / "deck.md").read_text(encoding="utf-8")
+    code_cells = [c for c in nb.cells if c.cell_type == "code" and c.outputs]
+    positions = [md.index(c.source) for c in code_cells if c.source in md]
+    assert len(positions) >= 4 and positions == sorted(positions)
+    first_markdown = next(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "marp: true" not in first_markdown
+
+
+def test_notebook_reruns_to_the_same_outputs(builds, tmp_path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(builds[0] / "deck.ipynb", as_version=4)
+    stored = [output_text(c.outputs) for c in nb.cells if c.cell_type == "code"]
+    fresh = nbformat.read(builds[0] / "deck.ipynb", as_version=4)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(
+        fresh, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    assert [output_text(c.outputs) for c in fresh.cells if c.cell_type == "code"] == stored
+
+
+def test_no_slide_repeats_the_seed():
+    if not SEED_OVERLAP.is_file():
+        pytest.skip("the original deck's tools are not beside this checkout")
+    proc = subprocess.run([sys.executable, str(SEED_OVERLAP), str(ROOT)], capture_output=True, text=True)
+    assert proc.stdout == "" and proc.returncode == 0
+
+
+def test_snapshots_are_committed_for_every_chapter():
+    chapters = {p.name.removesuffix(".md.j2") for p in (ROOT / "slides").glob("ch*.md.j2")}
+    recorded = {p.stem for p in (ROOT / "slides" / "snapshots").glob("*.json")}
+    assert chapters <= recorded
+    for path in (ROOT / "slides" / "snapshots").glob("*.json"):
+        assert json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def test_rendering_shows_no_template_syntax(builds):
+    md = (builds[0] / "deck.md").read_text(encoding="utf-8")
+    assert "{=" not in md and "{%" not in md and "\u27e6" not in md
+    assert Path(builds[0] / "deck.html").stat().st_size > 10_000

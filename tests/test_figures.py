@@ -1,0 +1,32 @@
+"""Figures: Japanese text in a real Japanese font, and every script reproducible."""
+
+import sys
+import warnings
+from pathlib import Path
+
+from deckbuild import ROOT
+from deckbuild.figures import scripts
+
+sys.path.insert(0, str(ROOT / "figures_src"))
+import figstyle
+
+
+def test_japanese_text_uses_a_japanese_font(tmp_path):
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    figstyle.setup()
+    found = font_manager.findfont(font_manager.FontProperties(family=plt.rcParams["font.family"]))
+    assert Path(found).name == "ipaexg.ttf"
+    fig, ax = plt.subplots()
+    ax.set_title("パーセプトロンの重みとバイアス")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph (tofu) is a warning in matplotlib
+        figstyle.save(fig, tmp_path, "jp")
+    assert (tmp_path / "jp.svg").stat().st_size > 1000
+
+
+def test_every_figure_family_has_a_script():
+    names = {p.name for p in scripts(ROOT / "figures_src")}
+    assert {"perceptron_diagram.py", "gate_regions.py", "xor_circuit.py"} <= names
+    assert "figstyle.py" not in names
