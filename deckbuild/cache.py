@@ -8,7 +8,6 @@ import sysconfig
 import tempfile
 from functools import cache
 from hashlib import sha256
-from importlib import metadata
 from pathlib import Path
 
 from . import ROOT
@@ -18,12 +17,21 @@ SKIPPED_SUFFIXES = (".pyc", ".so", ".pth")
 IGNORED_DIRS = ("/proc/", "/dev/", "/sys/", "/etc/")
 
 
+@cache
+def package_version(name: str) -> str:
+    """An installed package's version, read from its dist-info folder name (importlib.metadata is slow to import)."""
+    for folder in sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]:
+        for info in sorted(Path(folder).glob(f"{name}-*.dist-info")):
+            return info.name[len(name) + 1 : -len(".dist-info")]
+    return "not installed"
+
+
 def versions() -> dict[str, str]:
     """The tool versions whose change can change outputs."""
     return {
         "python": platform.python_version(),
-        "numpy": metadata.version("numpy"),
-        "matplotlib": metadata.version("matplotlib"),
+        "numpy": package_version("numpy"),
+        "matplotlib": package_version("matplotlib"),
     }
 
 

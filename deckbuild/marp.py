@@ -1,11 +1,13 @@
 """Render Markdown to HTML with the pinned marp-cli, and make sure the deck's theme was really applied."""
 
+import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
 
 from . import ROOT, slides
+from .cache import digest
 from .errors import ToolError, Where
 
 MARP_JS = ROOT / "node_modules" / "@marp-team" / "marp-cli" / "marp-cli.js"
@@ -26,13 +28,53 @@ def command() -> list[str]:
     return [node, str(marp)]
 
 
+def version() -> str:
+    try:
+        return json.loads((MARP_JS.parent / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+def html_key(markdown: str, theme_dir: Path) -> dict:
+    """Everything the HTML depends on: the Markdown, the themes and the marp-cli version."""
+    themes = {p.name: p.read_text(encoding="utf-8") for p in sorted(theme_dir.glob("*.css"))}
+    return {"markdown": digest(markdown), "themes": digest(themes), "marp-cli": version()}
+
+
+class HtmlRender:
+    """marp-cli running in the background, so the notebook can be written meanwhile."""
+
+    def __init__(self, markdown: Path, html: Path, theme_dir: Path):
+        self.markdown, self.html = markdown, html
+        args = [
+            *command(),
+            "--no-stdin",
+            "--html",
+            "--theme-set",
+            str(theme_dir),
+            "-o",
+            str(html),
+            str(markdown),
+        ]
+        self.proc = subprocess.Popen(
+            args, cwd=markdown.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def wait(self) -> None:
+        out, err = self.proc.communicate()
+        if self.proc.returncode != 0 or not self.html.is_file():
+            message = (err or out).strip().splitlines()
+            raise ToolError(f"marp-cli failed: {message[-1] if message else f'exit {self.proc.returncode}'}")
+        check_theme(self.markdown, self.html)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 def render_html(markdown: Path, html: Path, theme_dir: Path) -> None:
-    args = [*command(), "--no-stdin", "--html", "--theme-set", str(theme_dir), "-o", str(html), str(markdown)]
-    proc = subprocess.run(args, capture_output=True, text=True, cwd=markdown.parent)
-    if proc.returncode != 0 or not html.is_file():
-        message = (proc.stderr or proc.stdout).strip().splitlines()
-        raise ToolError(f"marp-cli failed: {message[-1] if message else f'exit {proc.returncode}'}")
-    check_theme(markdown, html)
+    HtmlRender(markdown, html, theme_dir).wait()
 
 
 def check_theme(markdown: Path, html: Path) -> None:

@@ -22,19 +22,24 @@ def markdown_cells(text: str) -> list[str]:
     return [text for text in ("\n".join(p).strip("\n") for p in pieces) if text.strip()]
 
 
+def code_cell(source: str, count: int | None, outputs: list) -> dict:
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "metadata": {},
+        "outputs": outputs,
+        "source": source,
+    }
+
+
 def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) -> str:
     """Notebook JSON (nbformat v4, validated). `fill(text)` replaces the non-snippet placeholders."""
     import nbformat
 
-    v4 = nbformat.v4
-    nb = v4.new_notebook()
-    nb.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-        "language_info": {"name": "python"},
-    }
     snippets = {c.placeholder: (i, c) for i, c in enumerate(cells) if c.in_notebook}
     _, body = slides.split_front_matter(text)
     parts = re.split("(" + "|".join(map(re.escape, snippets)) + ")", body) if snippets else [body]
+    nb_cells: list[dict] = []
     count = 0
     set_up: set[str] = set()
     for part in parts:
@@ -42,18 +47,33 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) ->
             i, cell = snippets[part]
             if cell.chapter not in set_up:
                 set_up.add(cell.chapter)
-                nb.cells.append(v4.new_code_cell(SETUP))
+                nb_cells.append(code_cell(SETUP, None, []))
             count += 1
-            code = v4.new_code_cell(cell.code.rstrip("\n"), execution_count=count)
-            for out in results[i].nb_outputs:
-                out = dict(out)
+            outputs = [dict(out) for out in results[i].nb_outputs]
+            for out in outputs:
                 if out["output_type"] == "execute_result":
                     out["execution_count"] = count
-                code.outputs.append(nbformat.from_dict(out))
-            nb.cells.append(code)
+            nb_cells.append(code_cell(cell.code.rstrip("\n"), count, outputs))
         else:
-            nb.cells.extend(v4.new_markdown_cell(md) for md in markdown_cells(fill(part)))
-    for n, cell in enumerate(nb.cells):
+            nb_cells.extend(
+                {"cell_type": "markdown", "metadata": {}, "source": md} for md in markdown_cells(fill(part))
+            )
+    for n, cell in enumerate(nb_cells):
         cell["id"] = f"cell-{n:03d}"
+    nb = nbformat.from_dict(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {
+                "kernelspec": {
+                    "name": "python3",
+                    "display_name": "Python 3 (ipykernel)",
+                    "language": "python",
+                },
+                "language_info": {"name": "python"},
+            },
+            "cells": nb_cells,
+        }
+    )
     nbformat.validate(nb)
     return nbformat.writes(nb)

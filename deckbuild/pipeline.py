@@ -140,6 +140,21 @@ def check_snapshots(
     return []
 
 
+def file_sha(path: Path) -> str:
+    return cache.sha256(path.read_bytes()).hexdigest()
+
+
+def reuse_html(markdown: str, theme_dir: Path, opts: Options, stage: Path) -> bool:
+    """The published deck.html is still right when the Markdown, themes and marp-cli are unchanged: keep it."""
+    payload, _ = cache.Cache(opts.out / ".cache" / "html").lookup("deck", marp.html_key(markdown, theme_dir))
+    published = opts.out / "deck.html"
+    if payload is None or opts.force or not published.is_file() or file_sha(published) != payload["sha256"]:
+        return False
+    shutil.copy2(published, stage / "deck.html")
+    opts.log("html: deck.md, themes and marp-cli unchanged; kept the published deck.html")
+    return True
+
+
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
     started = time.monotonic()
@@ -154,6 +169,8 @@ def build(opts: Options) -> Report:
         results = execute(rendering, opts, report)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
+        theme_dir = opts.deck.parent / "themes"
+        html_cache = cache.Cache(opts.out / ".cache" / "html")
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -161,11 +178,24 @@ def build(opts: Options) -> Report:
                     shutil.copy2(produced[name], stage / "figures" / name)
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
             lint.lint(markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md"))
-            partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
-            nb = notebook.build(partly, rendering.cells, results, lambda t: t)
-            (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
-            if opts.html:
-                marp.render_html(stage / "deck.md", stage / "deck.html", opts.deck.parent / "themes")
+            html = None
+            if opts.html and not reuse_html(markdown, theme_dir, opts, stage):
+                html = marp.HtmlRender(stage / "deck.md", stage / "deck.html", theme_dir)
+            try:
+                partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
+                nb = notebook.build(partly, rendering.cells, results, lambda t: t)
+                (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
+                if html:
+                    html.wait()
+                    html_cache.store(
+                        "deck",
+                        marp.html_key(markdown, theme_dir),
+                        {},
+                        {"sha256": file_sha(stage / "deck.html")},
+                    )
+            finally:
+                if html:
+                    html.stop()
             report.written = publish.swap_in(stage, opts.out)
     report.written += recorded
     report.seconds = time.monotonic() - started

@@ -33,6 +33,7 @@ def front_matter(text: str) -> dict[str, str]:
     return pairs
 
 
+@lru_cache(maxsize=32)
 def separator_lines(text: str) -> list[int]:
     """0-based line numbers of the `---` rules that split slides (top-level rules, as Marpit does)."""
     block, body = split_front_matter(text)
@@ -45,7 +46,7 @@ class SlideMap:
 
     def __init__(self, text: str):
         self.text = text
-        self.separators = separator_lines(text)
+        self.separators = list(separator_lines(text))
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
 
     def slide_at_line(self, line0: int) -> int:
