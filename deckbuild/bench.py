@@ -1,0 +1,119 @@
+"""`make bench`: how long builds take, next to marp-cli alone rendering the same Markdown.
+
+Works on a copy of slides/, code/ and figures_src/ in a temporary folder, so the edits it makes
+(a prose line, a comment in code/zerodl/gates.py) never touch the checkout.
+Usage: python -m deckbuild.bench [--repeat N]
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import ROOT
+from .marp import command
+
+LIMIT = 1.5  # a build that runs no snippet may take at most this many times marp-cli alone
+
+
+def timed(cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, str]:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"bench: command failed: {' '.join(cmd)}\n{proc.stderr}")
+    return seconds, proc.stderr
+
+
+def ran(stderr: str) -> list[str]:
+    return re.findall(r"^chapter (\S+): running", stderr, re.MULTILINE)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Measure the deck's builds against marp-cli alone.")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the median is shown)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="deck-bench-"))
+    try:
+        for folder in ("slides", "code", "figures_src"):
+            shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        out = work / "_build"
+        env = {**os.environ, "PYTHONPATH": str(work / "code")}  # the kernel imports the copy's zerodl
+        build = [sys.executable, str(ROOT / "build.py"), str(work / "slides" / "deck.md.j2"), "-o", str(out)]
+        build += ["--figures-src", str(work / "figures_src"), "--code-dir", str(work / "code")]
+        rows = []
+
+        cold, log = timed(build, env)
+        rows.append(("cold build (empty cache)", [cold], ran(log)))
+
+        marp = [*command(), "--no-stdin", "--html", "--theme-set", str(work / "slides" / "themes")]
+        marp += ["-o", str(work / "marp-alone.html"), str(out / "deck.md")]
+        alone = [timed(marp, cwd=out)[0] for _ in range(args.repeat)]
+
+        warm = [timed(build, env) for _ in range(args.repeat)]
+        rows.append(
+            (
+                "second build, nothing changed",
+                [s for s, _ in warm],
+                sorted({c for _, e in warm for c in ran(e)}),
+            )
+        )
+
+        chapter = sorted((work / "slides").glob("ch1_*.md.j2"))[0]
+        prose = []
+        for n in range(args.repeat):
+            with chapter.open("a", encoding="utf-8") as f:
+                f.write(f"\n追記 {n}: 文章だけの変更。\n")
+            prose.append(timed(build, env))
+        rows.append(("prose-only edit", [s for s, _ in prose], sorted({c for _, e in prose for c in ran(e)})))
+
+        gates = work / "code" / "zerodl" / "gates.py"
+        code = []
+        for n in range(args.repeat):
+            with gates.open("a", encoding="utf-8") as f:
+                f.write(f"\n# bench edit {n}\n")
+            code.append(timed(build, env))
+        rows.append(
+            (
+                "edit in code/zerodl/gates.py",
+                [s for s, _ in code],
+                sorted({c for _, e in code for c in ran(e)}),
+            )
+        )
+
+        base = statistics.median(alone)
+        print(f"{'step':<34} {'median s':>9} {'× marp':>7}  chapters executed")
+        print(f"{'marp-cli alone on deck.md':<34} {base:>9.2f} {1:>7.2f}  -")
+        for name, seconds, chapters in rows:
+            m = statistics.median(seconds)
+            print(f"{name:<34} {m:>9.2f} {m / base:>7.2f}  {', '.join(chapters) or 'none'}")
+        verdicts = []
+        for name, seconds, chapters in rows[1:3]:
+            ratio = statistics.median(seconds) / base
+            verdicts.append(ratio <= LIMIT and not chapters)
+            print(
+                f"{'ok  ' if verdicts[-1] else 'FAIL'} {name}: {ratio:.2f}× marp-cli (limit {LIMIT}×), no snippet run"
+            )
+        importing = sorted(
+            p.name.removesuffix(".md.j2")
+            for p in (work / "slides").glob("ch*.md.j2")
+            if "zerodl.gates" in p.read_text()
+        )
+        verdicts.append(rows[3][2] == importing)
+        print(
+            f"{'ok  ' if verdicts[-1] else 'FAIL'} code edit re-ran {rows[3][2]}; chapters importing zerodl.gates: {importing}"
+        )
+        return 0 if all(verdicts) else 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
