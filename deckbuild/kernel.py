@@ -24,30 +24,9 @@ np.random.seed(0)
 warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\\n"
 """
 
-# Hidden from slides and notebook: records which files the chapter reads, for the cache.
-TRACK_READS = """\
-def _deck_track_reads():
-    import os, sys
-    seen = set()
-    def hook(event, args):
-        if event == "open" and isinstance(args[1], str) and not set("wax") & set(args[1]):
-            try:
-                seen.add(os.path.abspath(os.fsdecode(args[0])))
-            except TypeError:
-                pass
-    sys.addaudithook(hook)
-    return seen
-_deck_reads = _deck_track_reads()
-del _deck_track_reads
-"""
-
-REPORT_DEPS = """\
-import json as _deck_json, sys as _deck_sys
-print(_deck_json.dumps({
-    "modules": sorted({getattr(m, "__file__", None) or "" for m in list(_deck_sys.modules.values())} - {""}),
-    "reads": sorted(_deck_reads),
-}))
-"""
+# Hidden from slides and notebook: record which files the chapter loads and reads, for the cache.
+TRACK_READS = "from deckbuild.tracking import track_reads as _deck_track\n_deck_reads = _deck_track()\ndel _deck_track\n"
+REPORT_DEPS = "import json as _deck_json, deckbuild.tracking as _deck_tracking\nprint(_deck_json.dumps(_deck_tracking.report(_deck_reads)))\n"
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TEXT_CAP = 1_000_000  # characters of one output kept in memory and cache
