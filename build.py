@@ -5,6 +5,7 @@ Usage: build.py [DECK] [-o OUT] [--accept] [--figures] [--force] [--no-html]
 """
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -35,8 +36,13 @@ def relative(path: Path) -> str:
         return str(path)
 
 
+def stop(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: kernel shut down, staging removed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, stop)
     opts = Options(
         deck=args.deck,
         out=args.out.resolve(),

@@ -7,7 +7,7 @@ from .cells import Cell, CellResult
 from .compare import diff
 from .errors import SnapshotError
 
-ACCEPT_HINT = "check the new output on the slide, then record it with `make accept`"
+ACCEPT_HINT = "read the output below, then record it with `make accept`"
 
 
 def folder(deck: Path) -> Path:
@@ -43,7 +43,10 @@ def check(deck: Path, chapter: str, cells: list[Cell], results: list[CellResult]
         now = record(cell, result)
         match = next((r for r in unused if r["kind"] == now["kind"] and r["code"] == now["code"]), None)
         if match is None:
-            raise SnapshotError(f"new {cell.kind} has no recorded output; {ACCEPT_HINT}", cell.where)
+            shown = "\n".join(f"  {line}" for line in now["output"][:20]) or "  (no output)"
+            raise SnapshotError(
+                f"new {cell.kind} has no recorded output; {ACCEPT_HINT}", cell.where, "output:\n" + shown
+            )
         unused.remove(match)
         if match != now:
             detail = diff("\n".join(match["output"]), "\n".join(now["output"]), ("recorded", "now"))

@@ -26,3 +26,8 @@ def test_sum_table_is_consistent_with_output(gate):
 def test_bias_alone_moves_or_to_and():
     assert truth_table(Perceptron(w=(0.5, 0.5), b=-0.2)) == truth_table(OR)
     assert truth_table(Perceptron(w=(0.5, 0.5), b=-0.7)) == truth_table(AND)
+
+
+def test_nand_is_and_with_every_sign_flipped():
+    """The deck says so on the NAND slide."""
+    assert NAND.w == tuple(-w for w in AND.w) and NAND.b == -AND.b
