@@ -6,6 +6,7 @@ from .errors import Where
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RTOL = 1e-9
+MARKER_PREFIX = "\u27e6deck-"  # ⟦deck-…, the start of every placeholder
 
 
 @dataclass
@@ -34,7 +35,12 @@ class Cell:
     echo: bool = True
     show_output: bool = True
     expectation: Expectation | None = None
-    placeholder: str = ""
+    position: int = 0  # index among all cells of the deck
+
+    @property
+    def placeholder(self) -> str:
+        """Stands in the rendered text until the cell's output is known; never left in the output."""
+        return f"{MARKER_PREFIX}cell:{self.position}\u27e7"  # ⟦deck-cell:N⟧
 
     @property
     def in_notebook(self) -> bool:

@@ -160,7 +160,6 @@ class ChapterKernel:
     def run(self, cell: Cell) -> CellResult:
         from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-        precheck(cell)
         try:
             done = self.execute(cell.code, cell.timeout)
         except CellTimeoutError:

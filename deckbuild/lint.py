@@ -4,8 +4,9 @@ import re
 from pathlib import Path
 
 from . import slides
+from .cells import MARKER_PREFIX
 from .errors import LintError, Where
-from .templates import MARKER_PREFIX, display_path
+from .templates import display_path
 
 BUILTIN_THEMES = {"default", "gaia", "uncover"}
 TEMPLATE_SYNTAX = re.compile(r"\{[%#=]|[%#=]\}")

@@ -36,7 +36,7 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) ->
     """Notebook JSON (nbformat v4, validated). `fill(text)` replaces the non-snippet placeholders."""
     import nbformat
 
-    snippets = {c.placeholder: (i, c) for i, c in enumerate(cells) if c.in_notebook}
+    snippets = {c.placeholder: c for c in cells if c.in_notebook}
     _, body = slides.split_front_matter(text)
     parts = re.split("(" + "|".join(map(re.escape, snippets)) + ")", body) if snippets else [body]
     nb_cells: list[dict] = []
@@ -44,12 +44,12 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) ->
     set_up: set[str] = set()
     for part in parts:
         if part in snippets:
-            i, cell = snippets[part]
+            cell = snippets[part]
             if cell.chapter not in set_up:
                 set_up.add(cell.chapter)
                 nb_cells.append(code_cell(SETUP, None, []))
             count += 1
-            outputs = [dict(out) for out in results[i].nb_outputs]
+            outputs = [dict(out) for out in results[cell.position].nb_outputs]
             for out in outputs:
                 if out["output_type"] == "execute_result":
                     out["execution_count"] = count

@@ -51,7 +51,6 @@ def chapter_key(cells: list[Cell]) -> dict:
 def execute(rendering: templates.Rendering, opts: Options, report: Report) -> dict[int, CellResult]:
     """Results of every cell, by its position in the deck; each chapter from the cache or a fresh kernel."""
     chapter_cache = cache.Cache(opts.out / ".cache" / "chapters")
-    position = {id(c): i for i, c in enumerate(rendering.cells)}
     results: dict[int, CellResult] = {}
     for chapter, cells in rendering.chapters().items():
         key = chapter_key(cells)
@@ -73,7 +72,7 @@ def execute(rendering: templates.Rendering, opts: Options, report: Report) -> di
             report.ran.append(chapter)
         for cell, result in zip(cells, outs, strict=True):
             verify(cell, result)
-            results[position[id(cell)]] = result
+            results[cell.position] = result
     return results
 
 
@@ -114,9 +113,9 @@ def filled(cell: Cell, result: CellResult) -> str:
 
 
 def fill(text: str, cells: list[Cell], results: dict[int, CellResult], snippets_too: bool = True) -> str:
-    for i, cell in enumerate(cells):
+    for cell in cells:
         if snippets_too or not cell.in_notebook:
-            text = text.replace(cell.placeholder, filled(cell, results[i]))
+            text = text.replace(cell.placeholder, filled(cell, results[cell.position]))
     return text
 
 
@@ -128,9 +127,8 @@ def accounted_code(rendering: templates.Rendering) -> set[str]:
 def check_snapshots(
     rendering: templates.Rendering, results: dict[int, CellResult], opts: Options
 ) -> list[Path]:
-    position = {id(c): i for i, c in enumerate(rendering.cells)}
     by_chapter = {
-        chapter: (cells, [results[position[id(c)]] for c in cells])
+        chapter: (cells, [results[c.position] for c in cells])
         for chapter, cells in rendering.chapters().items()
     }
     if opts.accept:

@@ -16,8 +16,6 @@ from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, Cell, Expectation
 from .errors import TemplateError, Where
 from .sourcecode import SourceNotFound, get_source
 
-PLACEHOLDER = "\u27e6deck-cell:{}\u27e7"  # ⟦deck-cell:N⟧, never left in the output
-MARKER_PREFIX = "\u27e6deck-"
 # value() and table() evaluate in a copy of the kernel's names plus deckbuild.present, leaving no trace.
 HELPERS = '__import__("deckbuild.present", fromlist=["namespace"])'
 
@@ -81,8 +79,10 @@ class Authoring:
         where = caller_where()
         chapter = chapter_of(where)
         index = sum(1 for c in self.rendering.cells if c.chapter == chapter)
-        cell = Cell(kind=kind, chapter=chapter, index=index, code=code, where=where, **options)
-        cell.placeholder = PLACEHOLDER.format(len(self.rendering.cells))
+        position = len(self.rendering.cells)
+        cell = Cell(
+            kind=kind, chapter=chapter, index=index, code=code, where=where, position=position, **options
+        )
         self.rendering.cells.append(cell)
         return cell
 
