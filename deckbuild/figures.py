@@ -2,6 +2,7 @@
 
 import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def run_script(script: Path, outdir: Path) -> dict:
             [sys.executable, "-m", "deckbuild.figure_runner", str(script), str(outdir), str(deps_file)],
             capture_output=True,
             text=True,
-            env={**__import__("os").environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+            env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
         )
         if proc.returncode != 0:
             raise script_failure(script, proc.stderr)

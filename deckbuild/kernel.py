@@ -169,15 +169,11 @@ class ChapterKernel:
         except CellExecutionError as e:
             if e.ename == "KeyboardInterrupt":
                 raise KeyboardInterrupt from None
+            failed = self.nb.cells[-1]
+            errors = [o for o in failed.get("outputs", []) if o.get("output_type") == "error"]
             line = failing_line(
-                e.traceback.splitlines() if isinstance(e.traceback, str) else e.traceback, None
+                errors[0].get("traceback", []) if errors else [], failed.get("execution_count")
             )
-            last = self.nb.cells[-1]
-            tb = next(
-                (o.get("traceback", []) for o in last.get("outputs", []) if o.get("output_type") == "error"),
-                [],
-            )
-            line = failing_line(tb, last.get("execution_count")) or line
             raise snippet_error(cell, f"raised {e.ename}: {e.evalue}", line) from None
         images = [k for o in done.outputs for k in o.get("data", {}) if k.startswith("image/")]
         if images:
