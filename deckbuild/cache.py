@@ -39,10 +39,15 @@ def digest(value) -> str:
     return sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    return sha256(path.read_bytes()).hexdigest()
+
+
 @cache
 def file_digest(path: str) -> str | None:
+    """A dependency's digest, read once per build (None when the file is gone)."""
     try:
-        return sha256(Path(path).read_bytes()).hexdigest()
+        return file_sha256(Path(path))
     except OSError:
         return None
 

@@ -10,6 +10,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from .cells import Cell, CellResult
+from .compare import fold
 from .errors import SnippetError, Where
 
 SETUP = """\
@@ -54,17 +55,12 @@ def output_text(outputs: list) -> str:
     return ANSI.sub("", "".join(parts))
 
 
-def normalize(text: str) -> str:
-    """Fold trailing white space on every line and at the end."""
-    return "\n".join(line.rstrip() for line in text.splitlines()).rstrip("\n")
-
-
 def capped(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[:cap]
 
 
 def result_of(outputs: list) -> CellResult:
-    full = normalize(output_text(outputs))
+    full = fold(output_text(outputs))
     nb_outputs = []
     for out in outputs:
         out = {k: v for k, v in dict(out).items() if k not in ("transient", "metadata", "execution_count")}
@@ -92,14 +88,14 @@ def precheck(cell: Cell) -> None:
         raise snippet_error(cell, f"syntax error: {e.msg}", e.lineno) from None
 
 
-def snippet_error(cell: Cell, message: str, line: int | None, exc=SnippetError) -> SnippetError:
+def snippet_error(cell: Cell, message: str, line: int | None) -> SnippetError:
     where = Where(cell.where.file, cell.where.line, cell.where.slide)
     if line and cell.kind == "snippet" and where.line is not None:
         where.line += line - 1
         code_lines = cell.code.splitlines()
         if 0 < line <= len(code_lines):
             message += f" (snippet line {line}: {code_lines[line - 1].strip()})"
-    return exc(message, where)
+    return SnippetError(message, where)
 
 
 def failing_line(traceback: list[str], execution_count) -> int | None:

@@ -32,8 +32,8 @@ def code_cell(source: str, count: int | None, outputs: list) -> dict:
     }
 
 
-def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) -> str:
-    """Notebook JSON (nbformat v4, validated). `fill(text)` replaces the non-snippet placeholders."""
+def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
+    """Notebook JSON (nbformat v4, validated) from deck text whose only placeholders left are snippets'."""
     import nbformat
 
     snippets = {c.placeholder: c for c in cells if c.in_notebook}
@@ -56,7 +56,7 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult], fill) ->
             nb_cells.append(code_cell(cell.code.rstrip("\n"), count, outputs))
         else:
             nb_cells.extend(
-                {"cell_type": "markdown", "metadata": {}, "source": md} for md in markdown_cells(fill(part))
+                {"cell_type": "markdown", "metadata": {}, "source": md} for md in markdown_cells(part)
             )
     for n, cell in enumerate(nb_cells):
         cell["id"] = f"cell-{n:03d}"

@@ -100,9 +100,7 @@ def shown_output(result: CellResult) -> str:
 
 
 def filled(cell: Cell, result: CellResult) -> str:
-    if cell.kind == "value":
-        return result.text
-    if cell.kind == "table":
+    if cell.kind in ("value", "table"):
         return result.text
     parts = []
     if cell.echo:
@@ -138,15 +136,13 @@ def check_snapshots(
     return []
 
 
-def file_sha(path: Path) -> str:
-    return cache.sha256(path.read_bytes()).hexdigest()
-
-
-def reuse_html(markdown: str, theme_dir: Path, opts: Options, stage: Path) -> bool:
+def reuse_html(html_cache: cache.Cache, key: dict, opts: Options, stage: Path) -> bool:
     """The published deck.html is still right when the Markdown, themes and marp-cli are unchanged: keep it."""
-    payload, _ = cache.Cache(opts.out / ".cache" / "html").lookup("deck", marp.html_key(markdown, theme_dir))
+    payload, _ = html_cache.lookup("deck", key)
     published = opts.out / "deck.html"
-    if payload is None or opts.force or not published.is_file() or file_sha(published) != payload["sha256"]:
+    if payload is None or opts.force or not published.is_file():
+        return False
+    if cache.file_sha256(published) != payload["sha256"]:
         return False
     shutil.copy2(published, stage / "deck.html")
     opts.log("html: deck.md, themes and marp-cli unchanged; kept the published deck.html")
@@ -169,6 +165,7 @@ def build(opts: Options) -> Report:
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = opts.deck.parent / "themes"
         html_cache = cache.Cache(opts.out / ".cache" / "html")
+        html_key = marp.html_key(markdown, theme_dir)
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -177,20 +174,15 @@ def build(opts: Options) -> Report:
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
             lint.lint(markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md"))
             html = None
-            if opts.html and not reuse_html(markdown, theme_dir, opts, stage):
+            if opts.html and not reuse_html(html_cache, html_key, opts, stage):
                 html = marp.HtmlRender(stage / "deck.md", stage / "deck.html", theme_dir)
             try:
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
-                nb = notebook.build(partly, rendering.cells, results, lambda t: t)
+                nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
                 if html:
                     html.wait()
-                    html_cache.store(
-                        "deck",
-                        marp.html_key(markdown, theme_dir),
-                        {},
-                        {"sha256": file_sha(stage / "deck.html")},
-                    )
+                    html_cache.store("deck", html_key, {}, {"sha256": cache.file_sha256(stage / "deck.html")})
             finally:
                 if html:
                     html.stop()

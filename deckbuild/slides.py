@@ -45,7 +45,6 @@ class SlideMap:
     """Answers "which slide is this line / offset on?" for one rendered text."""
 
     def __init__(self, text: str):
-        self.text = text
         self.separators = list(separator_lines(text))
         self.line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
 
@@ -55,10 +54,6 @@ class SlideMap:
 
     def slide_at_offset(self, offset: int) -> int:
         return self.slide_at_line(bisect_right(self.line_starts, offset) - 1)
-
-    @property
-    def count(self) -> int:
-        return len(self.separators) + 1
 
 
 def current_slide(partial: str) -> int:
