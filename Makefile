@@ -7,7 +7,7 @@ PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup slides figures accept test lint bench clean
+.PHONY: help setup slides figures accept pdf images check watch test lint bench clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,13 +37,25 @@ figures: $(PY_OK) ## Regenerate every figure from figures_src/ into _build/figur
 accept: setup ## Record the current snippet outputs as the snapshots (after reading the diff)
 	$(PY) build.py --accept
 
+pdf: setup ## Build, then render _build/deck.pdf through Chromium (needs chromium, fonts-noto-cjk)
+	$(PY) build.py --pdf
+
+images: setup ## Build, then render _build/slides/NNN.png and the contact sheet _build/contact.png
+	$(PY) build.py --images
+
+watch: setup ## Rebuild on every save and serve the deck with live reload (PORT=8000)
+	$(PY) build.py --watch --port $(or $(PORT),8000)
+
 # ---- checks ---------------------------------------------------------------------------------
+
+check: setup ## Build, then look at every slide in headless Chromium (overflow, images, math, tofu, theme)
+	$(PY) build.py --check
 
 lint: $(PY_OK) ## ruff lint and format check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: setup lint ## Lint, then the whole pytest suite (one test per snippet, bad-input tests, …)
+test: setup lint ## Lint, then the whole pytest suite (snippets, bad input, browser checks, PDF, watch, …)
 	$(PY) -m pytest
 
 bench: setup ## Measure cold, warm, prose-edit and code-edit builds against marp-cli alone

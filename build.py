@@ -2,6 +2,7 @@
 """Build the executable deck: run its snippets, verify their outputs, render Markdown, notebook and HTML.
 
 Usage: build.py [DECK] [-o OUT] [--accept] [--figures] [--force] [--no-html]
+                [--pdf] [--images] [--check] [--watch [--port N]]
 """
 
 import argparse
@@ -9,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from deckbuild import ROOT
+from deckbuild import ROOT, exports, slidecheck, watch
 from deckbuild.errors import DeckError, Interrupted
 from deckbuild.pipeline import Options, build, build_figures, stderr_log
 
@@ -26,6 +27,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--figures", action="store_true", help="only regenerate every figure into OUT/figures")
     p.add_argument("--force", action="store_true", help="ignore the cache and run everything")
     p.add_argument("--no-html", action="store_true", help="skip marp-cli (Markdown and notebook only)")
+    p.add_argument("--pdf", action="store_true", help="also render OUT/deck.pdf through Chromium")
+    p.add_argument("--images", action="store_true", help="also render OUT/slides/NNN.png and OUT/contact.png")
+    p.add_argument("--check", action="store_true", help="then look at every slide in headless Chromium")
+    p.add_argument("--watch", action="store_true", help="rebuild on every save and serve with live reload")
+    p.add_argument(
+        "--port", type=int, default=8000, help="port for --watch (default 8000; 0 picks a free one)"
+    )
     return p.parse_args(argv)
 
 
@@ -44,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, stop)
     opts = Options(
-        deck=args.deck,
+        deck=args.deck.resolve(),
         out=args.out.resolve(),
         figures_src=args.figures_src.resolve(),
         code_dir=args.code_dir.resolve(),
@@ -52,9 +60,21 @@ def main(argv: list[str] | None = None) -> int:
         html=not args.no_html,
         force=args.force,
     )
+    if args.watch:
+        folders = [opts.deck.parent, opts.code_dir, opts.figures_src]
+        command = watch.build_command(Path(__file__), opts.deck, opts.out, opts.figures_src, opts.code_dir)
+        return watch.run(command, folders, opts.out, args.port, stderr_log)
+    themes = opts.deck.parent / "themes"
     try:
         try:
             report = build_figures(opts) if args.figures else build(opts)
+            if args.pdf:
+                report.written += exports.pdf(opts.out, themes, stderr_log, opts.force)
+            if args.images:
+                report.written += exports.images(opts.out, themes, stderr_log, opts.force)
+            if args.check:
+                slides = slidecheck.check(opts.out / "deck.html")
+                stderr_log(f"check: {slides} slides looked at in Chromium, no findings")
         except KeyboardInterrupt:
             raise Interrupted(
                 "interrupted: nothing was published; the previous outputs are as they were"

@@ -88,3 +88,9 @@ class Interrupted(DeckError):
     """The user pressed Ctrl-C."""
 
     exit_code = 130
+
+
+class CheckError(DeckError):
+    """The deck, looked at in a real browser, has findings: overflow, broken images, math errors, tofu, …"""
+
+    exit_code = 10

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import ROOT, slides
+from . import ROOT, browser, slides
 from .cache import digest
 from .errors import ToolError, Where
 
@@ -75,6 +75,37 @@ class HtmlRender:
 
 def render_html(markdown: Path, html: Path, theme_dir: Path) -> None:
     HtmlRender(markdown, html, theme_dir).wait()
+
+
+def export(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> None:
+    """PDF or PNGs through the system Chromium, local images allowed, in a temp folder removed afterwards."""
+    chromium = browser.find()
+    args = [
+        *command(),
+        "--no-stdin",
+        "--html",
+        "--allow-local-files",
+        "--browser",
+        "chrome",
+        "--browser-path",
+        chromium,
+        "--browser-timeout",
+        "120",
+        "--theme-set",
+        str(theme_dir),
+        *flags,
+        "-o",
+        str(target),
+        str(markdown),
+    ]
+    with browser.private_tmp() as tmp:
+        env = {**os.environ, "TMPDIR": tmp, "CHROME_PATH": chromium}
+        proc = subprocess.run(args, cwd=markdown.parent, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        message = (proc.stderr or proc.stdout).strip().splitlines()
+        raise ToolError(
+            f"marp-cli could not render {target.name}: {message[-1] if message else proc.returncode}"
+        )
 
 
 def check_theme(markdown: Path, html: Path) -> None:

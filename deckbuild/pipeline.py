@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, cache, figures, kernel, lint, marp, notebook, publish, snapshots, templates
+from . import ROOT, cache, figures, kernel, lint, marp, notebook, publish, snapshots, sourcemap, templates
 from .cells import Cell, CellResult
 from .compare import diff, matches
 from .errors import ExpectationError, SnippetError
@@ -172,6 +172,7 @@ def build(opts: Options) -> Report:
                 for name in sorted({ref.name for ref in rendering.figures}):
                     shutil.copy2(produced[name], stage / "figures" / name)
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
+            (stage / "deck.map.json").write_text(sourcemap.dump(rendering.origins), encoding="utf-8")
             lint.lint(markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md"))
             html = None
             if opts.html and not reuse_html(html_cache, html_key, opts, stage):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import slides
+from . import slides, sourcemap
 from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, Cell, Expectation
 from .errors import TemplateError, Where
 from .sourcecode import SourceNotFound, get_source
@@ -34,6 +34,7 @@ class Rendering:
     cells: list[Cell] = field(default_factory=list)
     figures: list[FigureRef] = field(default_factory=list)
     shown_code: list[str] = field(default_factory=list)
+    origins: list[sourcemap.SlideOrigin] = field(default_factory=list)
 
     def chapters(self) -> dict[str, list[Cell]]:
         grouped: dict[str, list[Cell]] = {}
@@ -152,8 +153,13 @@ class Authoring:
         return f"![{' '.join(words)}](figures/{name})"
 
 
+class DeckEnvironment(jinja2.Environment):
+    template_class = sourcemap.TracedTemplate
+    recorder: sourcemap.Recorder | None = None
+
+
 def environment(deck_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    return DeckEnvironment(
         loader=Utf8Loader(deck_dir, encoding="utf-8"),
         variable_start_string="{=",
         variable_end_string="=}",
@@ -214,10 +220,12 @@ def render(deck: Path, code_dir: Path) -> Rendering:
         figure=authoring.figure,
     )
     chunks: list[str] = []
+    env.recorder = recorder = sourcemap.Recorder(display_path)
     try:
         template = env.get_template(deck.name)
         for chunk in template.generate():
             chunks.append(chunk)
+            recorder.passed(chunk)
     except TemplateError as e:
         e.where.slide = slides.current_slide("".join(chunks))
         raise
@@ -238,6 +246,7 @@ def render(deck: Path, code_dir: Path) -> Rendering:
         where.slide = slides.current_slide("".join(chunks))
         raise TemplateError(f"template: {e.message or e}", where) from None
     authoring.rendering.text = "".join(chunks)
+    authoring.rendering.origins = sourcemap.origins(authoring.rendering.text, recorder)
     locate(authoring.rendering)
     return authoring.rendering
 

@@ -1,0 +1,135 @@
+"""Look at every slide of deck.html in headless Chromium and report what a person would wince at.
+
+Five kinds of finding, each naming the slide, its heading and the template line it comes from:
+overflow (content leaving the slide or cut inside a code block or table), image (failed to load or
+scaled to nothing), math (MathJax/KaTeX errors), font (Japanese drawn without a Japanese font: tofu),
+theme (the deck's theme not applied) — and small (text shrunk below a readable size).
+"""
+
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import browser, slides, sourcemap
+from .errors import CheckError, ToolError, Where
+
+PROBE = Path(__file__).with_name("probe.js")
+# Marp's viewer skips drawing the slides not on screen, and hides list items not yet stepped to.
+# Show every slide as it looks when it is on screen, all steps done, so all can be looked at at once.
+ALL_ON_SCREEN = """
+svg.bespoke-marp-slide { content-visibility: visible !important; }
+[data-bespoke-marp-fragment=inactive] { visibility: visible !important; }
+"""
+TOLERANCE_PX = 3  # rounding slack before content counts as overflowing
+MIN_FONT_PX = 16  # on a 1280×720 slide; the deck's smallest text (code on a `small` slide) is 18px
+
+
+@dataclass
+class Finding:
+    slide: int
+    heading: str
+    kind: str
+    message: str
+    origin: sourcemap.SlideOrigin | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.origin.file}:{self.origin.line}: " if self.origin else ""
+        return f"{where}slide {self.slide} «{self.heading}»: {self.kind}: {self.message}"
+
+
+@cache
+def japanese_fonts() -> frozenset[str]:
+    """Font families fontconfig says can draw Japanese (the browser draws with the same fontconfig)."""
+    try:
+        out = subprocess.run(
+            ["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=True
+        ).stdout
+    except FileNotFoundError:
+        raise ToolError(
+            "fc-list not found: install fontconfig (Debian: apt-get install fontconfig)"
+        ) from None
+    return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
+
+
+def font_findings(page, slide_list: list[dict]) -> list[tuple[int, str]]:
+    """(slide, message) for each element whose Japanese characters are not all drawn by a Japanese font."""
+    marked = {m["marker"]: (s["number"], m) for s in slide_list for m in s["japanese"]}
+    if not marked:
+        return []
+    capable = japanese_fonts()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    node_ids = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "[data-deckcheck-ja]"})[
+        "nodeIds"
+    ]
+    found = []
+    for node_id in node_ids:
+        attrs = cdp.send("DOM.getAttributes", {"nodeId": node_id})["attributes"]
+        marker = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("data-deckcheck-ja")
+        if marker not in marked:
+            continue
+        number, info = marked[marker]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
+        drawn = sum(f["glyphCount"] for f in fonts if f["familyName"] in capable or f["isCustomFont"])
+        if drawn < info["chars"]:
+            others = ", ".join(sorted({f["familyName"] for f in fonts if f["familyName"] not in capable}))
+            found.append(
+                (
+                    number,
+                    f"Japanese text «{info['text']}» is drawn in {others or 'no font'}, "
+                    f"which has no Japanese glyphs (tofu): {browser.INSTALL}",
+                )
+            )
+    return found
+
+
+def inspect(html: Path, theme: str | None = None) -> tuple[list[Finding], int]:
+    """Every finding on every slide of `html`, and the number of slides; `theme` is the theme they must carry."""
+    html = html.resolve()
+    if not html.is_file():
+        raise CheckError("no deck to check: run `make slides` first", Where(str(html)))
+    origins = sourcemap.load(html.with_suffix(".map.json"))
+    with browser.page() as page:
+        page.goto(html.as_uri(), wait_until="load")
+        page.add_style_tag(content=ALL_ON_SCREEN)
+        slide_list = page.evaluate(
+            PROBE.read_text(encoding="utf-8"), {"tolerance": TOLERANCE_PX, "minFontPx": MIN_FONT_PX}
+        )
+        fonts = font_findings(page, slide_list)
+    findings = []
+    headings = {s["number"]: s["heading"] for s in slide_list}
+    for s in slide_list:
+        if theme and s["theme"] != theme:
+            s["findings"].append(
+                {
+                    "kind": "theme",
+                    "message": f"theme {theme!r} is not applied (Marp drew it with {s['theme'] or 'its default'!r})",
+                }
+            )
+        for f in s["findings"]:
+            findings.append(Finding(s["number"], s["heading"], f["kind"], f["message"]))
+    for number, message in fonts:
+        findings.append(Finding(number, headings[number], "font", message))
+    for f in findings:
+        f.origin = origins.get(f.slide)
+    return sorted(findings, key=lambda f: f.slide), len(slide_list)
+
+
+def check(html: Path) -> int:
+    """Raise CheckError listing every finding; return the number of slides checked when there is none."""
+    markdown = html.with_suffix(".md")
+    theme = (
+        slides.front_matter(markdown.read_text(encoding="utf-8")).get("theme") if markdown.is_file() else None
+    )
+    findings, count = inspect(html, theme)
+    if findings:
+        pages = len({f.slide for f in findings})
+        raise CheckError(
+            f"{len(findings)} finding(s) on {pages} slide(s) in a real browser",
+            Where(str(html)),
+            "\n".join(str(f) for f in findings),
+        )
+    return count

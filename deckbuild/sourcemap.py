@@ -1,0 +1,139 @@
+"""Which template line each slide comes from, so that a finding on slide 7 can name `ch1.md.j2:88`.
+
+Jinja does not say where its output comes from, so every template's render function is wrapped:
+each chunk of output is recorded with the template and line that produced it. A slide's origin is
+the chunk holding its first non-blank line; inside a chunk of static text the exact line is found by
+looking the chunk up in the template source.
+"""
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import jinja2
+
+from . import slides
+from .cells import MARKER_PREFIX
+
+PLACEHOLDER = re.escape(MARKER_PREFIX) + r"cell:\d+\u27e7"
+
+
+@dataclass
+class Chunk:
+    offset: int  # where the chunk starts in the rendered text
+    file: str  # the template's path, as errors show it
+    line: int  # Jinja's line for the statement that produced it
+    text: str
+
+
+@dataclass
+class SlideOrigin:
+    slide: int
+    file: str
+    line: int
+
+
+class Recorder:
+    """Collects chunks while a template renders (shared by every template of one environment)."""
+
+    def __init__(self, display_path):
+        self.display_path = display_path
+        self.chunks: list[Chunk] = []
+        self.sources: dict[str, str] = {}
+        self.offset = 0
+        self.claimed = False  # the innermost template claims a chunk; the ones including it pass it on
+
+    def record(self, template: jinja2.Template, line: int, text: str) -> None:
+        if not self.claimed:
+            file = self.display_path(template.filename or template.name or "<deck>")
+            if file not in self.sources and template.filename:
+                self.sources[file] = Path(template.filename).read_text(encoding="utf-8", errors="replace")
+            self.chunks.append(Chunk(self.offset, file, line, text))
+            self.claimed = True
+
+    def passed(self, text: str) -> None:
+        """Called by the outermost consumer once per chunk."""
+        self.offset += len(text)
+        self.claimed = False
+
+
+class TracedTemplate(jinja2.Template):
+    """A Template whose output chunks are recorded by `environment.recorder`, when it has one."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        template = super()._from_namespace(environment, namespace, globals)
+        inner = template.root_render_func
+
+        def root_render_func(context):
+            gen = inner(context)
+            for chunk in gen:
+                recorder = getattr(environment, "recorder", None)
+                if recorder is not None and gen.gi_frame is not None:
+                    recorder.record(template, template.get_corresponding_lineno(gen.gi_frame.f_lineno), chunk)
+                yield chunk
+
+        template.root_render_func = root_render_func
+        return template
+
+
+def blank(line: str) -> bool:
+    """Blank, or only a placeholder (a hidden set-up snippet at the top of a slide is not where it starts)."""
+    return not re.sub(PLACEHOLDER, "", line).strip()
+
+
+def slide_starts(text: str) -> list[int]:
+    """Offset of each slide's first non-blank line in the rendered text (its start, if it is empty)."""
+    lines = text.split("\n")
+    line_starts = [0]
+    for line in lines[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    block, _ = slides.split_front_matter(text)
+    separators = slides.separator_lines(text)
+    firsts = [block.count("\n")] + [sep + 1 for sep in separators]
+    ends = [*separators, len(lines)]
+    starts = []
+    for first, end in zip(firsts, ends, strict=True):
+        line = first
+        while line < end and blank(lines[line]):
+            line += 1
+        starts.append(line_starts[min(line if line < end else first, len(lines) - 1)])
+    return starts
+
+
+def exact_line(chunk: Chunk, source: str | None, inside: int) -> int:
+    """The template line of position `inside` of a chunk: static text is found verbatim in the source."""
+    if source and len(chunk.text.strip()) >= 3:
+        lines = source.split("\n")
+        start = sum(len(x) + 1 for x in lines[: max(chunk.line - 1, 0)])
+        found = source.find(chunk.text, start)
+        if found >= 0:
+            return source.count("\n", 0, found) + 1 + chunk.text.count("\n", 0, inside)
+    return chunk.line
+
+
+def origins(text: str, recorder: Recorder) -> list[SlideOrigin]:
+    offsets = [c.offset for c in recorder.chunks]
+    found = []
+    for number, start in enumerate(slide_starts(text), 1):
+        i = bisect_right(offsets, start) - 1
+        if i < 0:
+            continue
+        chunk = recorder.chunks[i]
+        line = exact_line(chunk, recorder.sources.get(chunk.file), start - chunk.offset)
+        found.append(SlideOrigin(number, chunk.file, line))
+    return found
+
+
+def dump(found: list[SlideOrigin]) -> str:
+    return json.dumps([asdict(o) for o in found], ensure_ascii=False, indent=1) + "\n"
+
+
+def load(path: Path) -> dict[int, SlideOrigin]:
+    """The map a build published beside deck.html (empty when there is none)."""
+    try:
+        return {o["slide"]: SlideOrigin(**o) for o in json.loads(path.read_text(encoding="utf-8"))}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
