@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import ToolError
 
+SHORT_TMP = 40  # Chromium's lock socket lives under TMPDIR, and a socket path must stay under 108 bytes
 NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 INSTALL = (
     "install Chromium and Japanese fonts (Debian: apt-get install chromium fonts-noto-cjk) or set CHROME_PATH"
@@ -35,7 +36,10 @@ def find() -> str:
 @contextmanager
 def private_tmp():
     """A fresh temp folder for one browser run, removed with everything in it afterwards."""
-    folder = tempfile.mkdtemp(prefix="deck-browser-")
+    base = tempfile.gettempdir()
+    if len(base) > SHORT_TMP and os.access("/tmp", os.W_OK):
+        base = "/tmp"  # a long TMPDIR would make Chromium fail to start
+    folder = tempfile.mkdtemp(prefix="deck-browser-", dir=base)
     try:
         yield folder
     finally:

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build.py"
+DECK = ROOT / "slides" / "deck.md.j2"
 THEME = ROOT / "slides" / "themes" / "docker.css"
 
 FRONT = """---
@@ -65,3 +66,33 @@ def error_line(proc) -> str:
 @pytest.fixture
 def deck_dir(tmp_path: Path) -> Path:
     return tmp_path / "deck"
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """Two clean builds of the real deck into two fresh folders (no shared cache)."""
+    outs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name) / "out"
+        proc = build(DECK, out, figures=ROOT / "figures_src")
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    return outs
+
+
+def browser_required() -> bool:
+    return bool(os.environ.get("CI") or os.environ.get("DECK_REQUIRE_BROWSER"))
+
+
+@pytest.fixture
+def chromium():
+    """Chromium for the browser tests: skipped without it on a developer's machine, a failure in CI."""
+    from deckbuild import browser
+    from deckbuild.errors import ToolError
+
+    try:
+        return browser.find()
+    except ToolError as e:
+        if browser_required():
+            pytest.fail(f"CI must run the browser tests: {e.message}")
+        pytest.skip(e.message)

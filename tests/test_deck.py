@@ -9,23 +9,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT, build, tree_digest
+from conftest import ROOT, tree_digest
 from deckbuild.kernel import output_text
 
-DECK = ROOT / "slides" / "deck.md.j2"
 SEED_OVERLAP = ROOT.parent / "shared" / "tools" / "seed_overlap.py"
-
-
-@pytest.fixture(scope="module")
-def builds(tmp_path_factory):
-    """Two clean builds of the deck into two fresh folders (no shared cache)."""
-    outs = []
-    for name in ("first", "second"):
-        out = tmp_path_factory.mktemp(name) / "out"
-        proc = build(DECK, out, figures=ROOT / "figures_src")
-        assert proc.returncode == 0, proc.stderr
-        outs.append(out)
-    return outs
 
 
 def test_two_clean_builds_are_byte_identical(builds):

@@ -1,0 +1,100 @@
+"""The real deck as people see it: in a browser with zero findings, as a PDF, and as slide pictures."""
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from conftest import DECK, ROOT, build, error_line, write_deck
+from deckbuild import exports
+
+
+def build_deck(out: Path, *args: str, env: dict | None = None):
+    return build(DECK, out, *args, env=env, figures=ROOT / "figures_src")
+
+
+def slide_count(out: Path) -> int:
+    return len(json.loads((out / "deck.map.json").read_text(encoding="utf-8")))
+
+
+def headings(out: Path) -> list[str]:
+    md = (out / "deck.md").read_text(encoding="utf-8")
+    return [re.sub(r"<br>|\s+", "", h) for h in re.findall(r"^#{1,3} (.+)$", md, re.MULTILINE)]
+
+
+@pytest.fixture
+def tmpdir_env():
+    """A short, empty TMPDIR of the test's own: the browser runs must leave nothing in it."""
+    folder = Path(tempfile.mkdtemp(prefix="dk", dir="/tmp"))
+    yield {"TMPDIR": str(folder)}
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_real_deck_has_no_browser_findings(chromium, builds, tmpdir_env):
+    env = tmpdir_env
+    proc = build_deck(builds[0], "--check", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"check: {slide_count(builds[0])} slides looked at in Chromium, no findings" in proc.stderr
+    assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
+
+
+def test_pdf_has_every_slide_with_its_japanese_text(chromium, builds, tmpdir_env):
+    env = tmpdir_env
+    proc = build_deck(builds[0], "--pdf", env=env)
+    assert proc.returncode == 0, proc.stderr
+    pdf = builds[0] / "deck.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1)) == slide_count(builds[0])
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    squeezed = re.sub(r"\s+", "", text)
+    missing = [h for h in headings(builds[0]) if re.sub(r"\$[^$]*\$", "", h) not in squeezed]
+    assert not missing, f"headings not found as text in the PDF: {missing}"
+    assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
+
+    written = pdf.stat().st_mtime_ns
+    again = build_deck(builds[0], "--pdf")
+    assert again.returncode == 0 and "kept deck.pdf" in again.stderr
+    assert pdf.stat().st_mtime_ns == written
+
+
+def test_images_one_png_per_slide_and_a_contact_sheet(chromium, builds):
+    proc = build_deck(builds[0], "--images")
+    assert proc.returncode == 0, proc.stderr
+    pngs = sorted((builds[0] / "slides").glob("*.png"))
+    count = slide_count(builds[0])
+    assert [p.name for p in pngs] == [f"{i:03d}.png" for i in range(1, count + 1)]
+    for png in pngs:
+        with Image.open(png) as im:
+            assert im.size == (1280, 720)
+    with Image.open(builds[0] / "contact.png") as sheet:
+        rows = -(-count // exports.COLUMNS)
+        assert sheet.height >= rows * exports.THUMB[1] and sheet.width >= exports.COLUMNS * exports.THUMB[0]
+        # every thumbnail holds a slide, not the sheet's grey background
+        for i in range(count):
+            x = exports.GAP + (i % exports.COLUMNS) * (exports.THUMB[0] + exports.GAP)
+            y = exports.GAP + (i // exports.COLUMNS) * (exports.THUMB[1] + exports.LABEL + exports.GAP)
+            tile = sheet.crop((x + 2, y + 2, x + exports.THUMB[0] - 2, y + exports.THUMB[1] - 2))
+            assert len(tile.getcolors(maxcolors=1 << 16) or range(99)) > 5, i + 1
+
+
+def test_without_chromium_pdf_and_check_fail_with_one_line_and_write_nothing(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": "## 見出し\n\n本文\n"})
+    out = tmp_path / "out"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "node").symlink_to(shutil.which("node"))
+    env = {"PATH": str(bin_dir), "CHROME_PATH": ""}
+    for flag in ("--pdf", "--check", "--images"):
+        proc = build(deck, out, flag, env=env)
+        assert proc.returncode == 8, proc.stderr
+        assert "no Chromium found on PATH" in error_line(proc)
+        assert "apt-get install chromium fonts-noto-cjk" in error_line(proc)
+    assert not (out / "deck.pdf").exists() and not (out / "slides").exists()
+
+    proc = build(deck, out, "--pdf", env={"CHROME_PATH": str(tmp_path / "no-such-browser")})
+    assert proc.returncode == 8 and "is not an executable browser" in error_line(proc)
