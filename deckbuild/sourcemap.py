@@ -104,13 +104,24 @@ def slide_starts(text: str) -> list[int]:
 
 
 def exact_line(chunk: Chunk, source: str | None, inside: int) -> int:
-    """The template line of position `inside` of a chunk: static text is found verbatim in the source."""
-    if source and len(chunk.text.strip()) >= 3:
-        lines = source.split("\n")
-        start = sum(len(x) + 1 for x in lines[: max(chunk.line - 1, 0)])
+    """The template line of position `inside` of a chunk.
+
+    Static text appears verbatim in the source: find the whole chunk from Jinja's line on, or failing
+    that (a comment removed from its middle, say) the line itself; else keep Jinja's line.
+    """
+    if not source:
+        return chunk.line
+    lines = source.split("\n")
+    start = sum(len(x) + 1 for x in lines[: max(chunk.line - 1, 0)])
+    if len(chunk.text.strip()) >= 3:
         found = source.find(chunk.text, start)
         if found >= 0:
             return source.count("\n", 0, found) + 1 + chunk.text.count("\n", 0, inside)
+    wanted = chunk.text[inside:].split("\n", 1)[0].strip()
+    if len(wanted) >= 3:
+        for number in range(max(chunk.line, 1), len(lines) + 1):
+            if wanted in lines[number - 1]:
+                return number
     return chunk.line
 
 

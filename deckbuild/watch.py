@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -64,7 +64,7 @@ class State:
             self.changed.notify_all()
 
     def public(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "changed"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "changed"}
 
 
 def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:

@@ -1,0 +1,178 @@
+"""`make watch`: a real server on 127.0.0.1 that rebuilds on save, reloads the browser, and survives a bad save."""
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from conftest import BUILD, write_deck
+
+CHAPTER = """## {= "First" =} heading
+
+{% call run() %}
+print(6 * 7)
+{% endcall %}
+"""
+
+WAIT = 90  # seconds: an upper bound on one rebuild, never a speed claim
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode("utf-8")
+
+
+def status(base: str) -> dict:
+    return json.loads(get(base + "/__status"))
+
+
+def wait_for(base: str, builds: int) -> dict:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        now = status(base)
+        if now["builds"] >= builds:
+            return now
+        time.sleep(0.2)
+    pytest.fail(f"no build number {builds} within {WAIT}s: {status(base)}")
+
+
+class Events(threading.Thread):
+    """Reads the server-sent events as a browser's EventSource would."""
+
+    def __init__(self, url: str):
+        super().__init__(daemon=True)
+        self.url, self.received = url, []
+
+    def run(self):
+        with urllib.request.urlopen(self.url, timeout=WAIT) as stream:
+            for raw in stream:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("data: "):
+                    self.received.append(json.loads(line[6:]))
+
+
+@pytest.fixture
+def watching(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": CHAPTER})
+    (deck_dir / "figures_src").mkdir()
+    out = tmp_path / "out"
+    subprocess.run(
+        [
+            sys.executable,
+            str(BUILD),
+            str(deck),
+            "-o",
+            str(out),
+            "--figures-src",
+            str(deck_dir / "figures_src"),
+            "--accept",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    command = [
+        sys.executable,
+        str(BUILD),
+        str(deck),
+        "-o",
+        str(out),
+        "--figures-src",
+        str(deck_dir / "figures_src"),
+    ]
+    proc = subprocess.Popen(
+        [*command, "--code-dir", str(deck_dir), "--watch", "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = proc.stderr.readline()
+    match = re.search(r"serving (http://127\.0\.0\.1:\d+)/deck\.html", first)
+    assert match, first
+    log = []
+    threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True).start()
+    yield match.group(1), deck_dir / "ch.md.j2", log
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 0
+    assert any("watch: stopped" in line for line in log)
+
+
+def test_rebuilds_on_save_reloads_and_survives_a_broken_build(watching):
+    base, chapter, log = watching
+    first = wait_for(base, 1)
+    assert first["ok"], first
+    page = get(base + "/deck.html")
+    assert "First heading" in page and 'new EventSource("/__events")' in page
+    events = Events(base + "/__events")
+    events.start()
+    deadline = time.monotonic() + 10
+    while not events.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    # a prose edit: the deck changes, no snippet re-runs
+    chapter.write_text(CHAPTER.replace('{= "First" =}', "Second"), encoding="utf-8")
+    second = wait_for(base, 2)
+    assert second["ok"] and second["good"] == 2, second
+    assert "from cache: ch" in second["ran"] and "ran ch" not in second["ran"]
+    assert "Second heading" in get(base + "/deck.html")
+
+    # a broken save: the error is reported, the last good deck is still served
+    chapter.write_text("## Broken\n\n{% if %}\n", encoding="utf-8")
+    third = wait_for(base, 3)
+    assert not third["ok"] and third["good"] == 2
+    assert re.search(r"ch\.md\.j2:3: slide 2: template syntax", third["error"]), third
+    assert "Second heading" in get(base + "/deck.html")
+
+    # the next good save recovers
+    chapter.write_text(CHAPTER.replace('{= "First" =}', "Third"), encoding="utf-8")
+    fourth = wait_for(base, 4)
+    assert fourth["ok"] and fourth["good"] == 4
+    assert "Third heading" in get(base + "/deck.html")
+
+    deadline = time.monotonic() + 10
+    while len(events.received) < 4 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [(e["builds"], e["ok"], e["good"]) for e in events.received] == [
+        (1, True, 1),
+        (2, True, 2),
+        (3, False, 2),
+        (4, True, 4),
+    ]
+    assert any("build failed; still serving the last good deck" in line for line in log)
+
+
+def test_the_root_redirects_to_the_deck_and_figures_are_served(watching):
+    base, _, _ = watching
+    wait_for(base, 1)
+    with urllib.request.urlopen(base + "/", timeout=10) as response:
+        assert response.url.endswith("/deck.html")
+    assert get(base + "/deck.md").startswith("---")
+
+
+def test_the_open_deck_reloads_itself_and_shows_a_failed_build(chromium, watching):
+    """In Chromium: a failed build shows a banner over the last good deck; a good one reloads, same slide."""
+    from deckbuild import browser
+
+    base, chapter, _ = watching
+    wait_for(base, 1)
+    with browser.page() as page:
+        page.goto(base + "/deck.html#2")
+        page.wait_for_function(
+            "() => typeof EventSource !== 'undefined' && document.querySelector('#deck-watch-error')"
+        )
+        assert page.locator("section h2").first.inner_text() == "First heading"
+        chapter.write_text("## Broken\n\n{% if %}\n", encoding="utf-8")
+        banner = page.locator("#deck-watch-error")
+        banner.wait_for(state="visible", timeout=WAIT * 1000)
+        assert "ch.md.j2:3: slide 2: template syntax" in banner.inner_text()
+        assert page.locator("section h2").first.inner_text() == "First heading"
+        chapter.write_text(CHAPTER.replace('{= "First" =}', "Fixed"), encoding="utf-8")
+        page.wait_for_function(
+            "() => document.querySelector('section h2')?.textContent === 'Fixed heading'", timeout=WAIT * 1000
+        )
+        assert page.url.endswith("/deck.html#2")
+        assert not page.locator("#deck-watch-error").is_visible()
