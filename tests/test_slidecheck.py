@@ -92,6 +92,22 @@ answer = "{= "and on " * 30 =}"
 
 ---
 
+## A box that cuts its text
+
+<div style="width: 300px; overflow: hidden; white-space: nowrap">this sentence is much longer than its three hundred pixel box</div>
+
+---
+
+## Code too long for the slide
+
+{% call display() %}
+{% for i in range(30) %}
+line_{= i =} = {= i =}
+{% endfor %}
+{% endcall %}
+
+---
+
 ## 日本語のスライド
 
 {= figure("dot.svg", width=80) =}
@@ -161,10 +177,14 @@ def test_each_kind_of_finding_names_its_slide_heading_and_line(chromium, deck_di
         7: {"math"},
         8: {"small"},
         9: {"small"},
+        10: {"overflow"},
+        11: {"overflow", "small"},  # Marp shrinks a tall code block, and it still does not fit
     }, proc.stderr
     assert "failed to load" in proc.stderr and "scaled to nothing" in proc.stderr
     assert r"undefined control sequence \nosuchmacro" in proc.stderr
-    assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 8 slide(s)" in proc.stderr
+    assert re.search(r"slide 10 .*div «this sentence.*» is \d+px wider than its box and is cut off", proc.stderr)
+    assert re.search(r"slide 11 .*code block «line_0 = 0 line_1 = 1.*» runs \d+px below", proc.stderr)
+    assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 10 slide(s)" in proc.stderr
 
 
 def test_four_defects_give_four_findings_including_tofu(chromium, deck_dir, tmp_path):
