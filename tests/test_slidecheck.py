@@ -182,7 +182,9 @@ def test_each_kind_of_finding_names_its_slide_heading_and_line(chromium, deck_di
     }, proc.stderr
     assert "failed to load" in proc.stderr and "scaled to nothing" in proc.stderr
     assert r"undefined control sequence \nosuchmacro" in proc.stderr
-    assert re.search(r"slide 10 .*div «this sentence.*» is \d+px wider than its box and is cut off", proc.stderr)
+    assert re.search(
+        r"slide 10 .*div «this sentence.*» is \d+px wider than its box and is cut off", proc.stderr
+    )
     assert re.search(r"slide 11 .*code block «line_0 = 0 line_1 = 1.*» runs \d+px below", proc.stderr)
     assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 10 slide(s)" in proc.stderr
 
