@@ -6,17 +6,22 @@ Usage: python -m deckbuild.bench [--repeat N]
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
-from . import ROOT
+from . import ROOT, browser
+from .errors import ToolError
 from .marp import command
 
 LIMIT = 1.5  # a build that runs no snippet may take at most this many times marp-cli alone
@@ -70,7 +75,7 @@ def main() -> int:
         prose = []
         for n in range(args.repeat):
             with chapter.open("a", encoding="utf-8") as f:
-                f.write(f"\n追記 {n}: 文章だけの変更。\n")
+                f.write(f"\n---\n\n### 追記 {n}\n\n文章だけの変更。\n")  # a slide of its own: no overflow
             prose.append(timed(build, env))
         rows.append(("prose-only edit", [s for s, _ in prose], sorted({c for _, e in prose for c in ran(e)})))
 
@@ -110,9 +115,65 @@ def main() -> int:
         print(
             f"{'ok  ' if verdicts[-1] else 'FAIL'} code edit re-ran {rows[3][2]}; chapters importing zerodl.gates: {importing}"
         )
+        print()
+        views(build, env, chapter, args.repeat)
         return 0 if all(verdicts) else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def watch_latency(build: list[str], env: dict, chapter: Path, repeat: int) -> list[float]:
+    """Seconds from saving a prose edit to `make watch` serving the rebuilt deck."""
+    proc = subprocess.Popen([*build, "--watch", "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        base = re.search(r"(http://127\.0\.0\.1:\d+)", proc.stderr.readline()).group(1)
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+
+        def builds() -> dict:
+            with urllib.request.urlopen(base + "/__status", timeout=10) as r:
+                return json.loads(r.read())
+
+        while builds()["builds"] < 1:
+            time.sleep(0.05)
+        seconds = []
+        for n in range(repeat):
+            before = builds()["builds"]
+            time.sleep(0.5)
+            started = time.perf_counter()
+            with chapter.open("a", encoding="utf-8") as f:
+                f.write(f"\n---\n\n### watch の計測 {n}\n")
+            while (state := builds())["builds"] == before:
+                time.sleep(0.02)
+            if not state["ok"]:
+                sys.exit(f"bench: watch build failed: {state['error']}")
+            seconds.append(time.perf_counter() - started)
+        return seconds
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+
+
+def views(build: list[str], env: dict, chapter: Path, repeat: int) -> None:
+    """The deck as people see it: browser checks, PDF, slide pictures, and live preview."""
+    print(f"{'looking at the deck':<38} {'median s':>9}")
+    try:
+        browser.find()
+    except ToolError as e:
+        print(f"(no browser steps: {e.message})")
+    else:
+        steps = [
+            (
+                "make check (build cached + Chromium)",
+                [timed([*build, "--check"], env)[0] for _ in range(repeat)],
+            ),
+            ("make pdf, first time", [timed([*build, "--pdf"], env)[0]]),
+            ("make pdf, nothing changed", [timed([*build, "--pdf"], env)[0] for _ in range(repeat)]),
+            ("make images, first time", [timed([*build, "--images"], env)[0]]),
+        ]
+        for name, seconds in steps:
+            print(f"{name:<38} {statistics.median(seconds):>9.2f}")
+    latency = watch_latency(build, env, chapter, repeat)
+    print(f"{'watch: prose save → deck served':<38} {statistics.median(latency):>9.2f}")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ async (opts) => {
     walk(section);
     const where = {
       below: "runs {n}px below the slide's content area",
-      right: "runs {n}px past the right edge",
+      right: "runs {n}px past the right edge of the content area",
       left: "starts {n}px left of the content area",
       above: "starts {n}px above the content area",
       cut: "is {n}px wider than its box and is cut off",

@@ -52,9 +52,9 @@ def japanese_fonts() -> frozenset[str]:
     return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
 
 
-def font_findings(page, slide_list: list[dict]) -> list[tuple[int, str]]:
-    """(slide, message) for each element whose Japanese characters are not all drawn by a Japanese font."""
-    marked = {m["marker"]: (s["number"], m) for s in slide_list for m in s["japanese"]}
+def font_findings(page, slide_list: list[dict]) -> list[Finding]:
+    """Elements whose Japanese characters are not all drawn by a Japanese font, asked of Chromium itself."""
+    marked = {m["marker"]: (s, m) for s in slide_list for m in s["japanese"]}
     if not marked:
         return []
     capable = japanese_fonts()
@@ -62,28 +62,37 @@ def font_findings(page, slide_list: list[dict]) -> list[tuple[int, str]]:
     cdp.send("DOM.enable")
     cdp.send("CSS.enable")
     root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-    node_ids = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "[data-deckcheck-ja]"})[
-        "nodeIds"
-    ]
+    query = {"nodeId": root, "selector": "[data-deckcheck-ja]"}
     found = []
-    for node_id in node_ids:
+    for node_id in cdp.send("DOM.querySelectorAll", query)["nodeIds"]:
         attrs = cdp.send("DOM.getAttributes", {"nodeId": node_id})["attributes"]
         marker = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("data-deckcheck-ja")
         if marker not in marked:
             continue
-        number, info = marked[marker]
+        slide, text = marked[marker]
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
         drawn = sum(f["glyphCount"] for f in fonts if f["familyName"] in capable or f["isCustomFont"])
-        if drawn < info["chars"]:
+        if drawn < text["chars"]:
             others = ", ".join(sorted({f["familyName"] for f in fonts if f["familyName"] not in capable}))
-            found.append(
-                (
-                    number,
-                    f"Japanese text «{info['text']}» is drawn in {others or 'no font'}, "
-                    f"which has no Japanese glyphs (tofu): {browser.INSTALL}",
-                )
+            message = (
+                f"Japanese text «{text['text']}» is drawn in {others or 'no font'}, "
+                f"which has no Japanese glyphs (tofu): {browser.INSTALL}"
             )
+            found.append(Finding(slide["number"], slide["heading"], "font", message))
     return found
+
+
+def theme_findings(slide_list: list[dict], theme: str | None) -> list[Finding]:
+    return [
+        Finding(
+            s["number"],
+            s["heading"],
+            "theme",
+            f"theme {theme!r} is not applied (Marp drew the slide with {s['theme'] or 'its default'!r})",
+        )
+        for s in slide_list
+        if theme and s["theme"] != theme
+    ]
 
 
 def inspect(html: Path, theme: str | None = None) -> tuple[list[Finding], int]:
@@ -91,28 +100,15 @@ def inspect(html: Path, theme: str | None = None) -> tuple[list[Finding], int]:
     html = html.resolve()
     if not html.is_file():
         raise CheckError("no deck to check: run `make slides` first", Where(str(html)))
-    origins = sourcemap.load(html.with_suffix(".map.json"))
     with browser.page() as page:
         page.goto(html.as_uri(), wait_until="load")
         page.add_style_tag(content=ALL_ON_SCREEN)
-        slide_list = page.evaluate(
-            PROBE.read_text(encoding="utf-8"), {"tolerance": TOLERANCE_PX, "minFontPx": MIN_FONT_PX}
-        )
-        fonts = font_findings(page, slide_list)
-    findings = []
-    headings = {s["number"]: s["heading"] for s in slide_list}
-    for s in slide_list:
-        if theme and s["theme"] != theme:
-            s["findings"].append(
-                {
-                    "kind": "theme",
-                    "message": f"theme {theme!r} is not applied (Marp drew it with {s['theme'] or 'its default'!r})",
-                }
-            )
-        for f in s["findings"]:
-            findings.append(Finding(s["number"], s["heading"], f["kind"], f["message"]))
-    for number, message in fonts:
-        findings.append(Finding(number, headings[number], "font", message))
+        options = {"tolerance": TOLERANCE_PX, "minFontPx": MIN_FONT_PX}
+        slide_list = page.evaluate(PROBE.read_text(encoding="utf-8"), options)
+        findings = [Finding(s["number"], s["heading"], **f) for s in slide_list for f in s["findings"]]
+        findings += font_findings(page, slide_list)
+    findings += theme_findings(slide_list, theme)
+    origins = sourcemap.load(html.with_suffix(".map.json"))
     for f in findings:
         f.origin = origins.get(f.slide)
     return sorted(findings, key=lambda f: f.slide), len(slide_list)
