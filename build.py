@@ -61,13 +61,15 @@ def main(argv: list[str] | None = None) -> int:
         html=not args.no_html,
         force=args.force,
     )
-    if args.watch:
-        folders = [opts.deck.parent, opts.code_dir, opts.figures_src]
-        command = watch.build_command(Path(__file__), opts.deck, opts.out, opts.figures_src, opts.code_dir)
-        return watch.run(command, folders, opts.out, args.port, stderr_log)
     themes = opts.deck.parent / "themes"
     started = time.monotonic()
     try:
+        if args.watch:
+            folders = [opts.deck.parent, opts.code_dir, opts.figures_src]
+            command = watch.build_command(
+                Path(__file__), opts.deck, opts.out, opts.figures_src, opts.code_dir
+            )
+            return watch.run(command, folders, opts.out, args.port, stderr_log)
         try:
             report = build_figures(opts) if args.figures else build(opts)
             if args.pdf:

@@ -16,10 +16,12 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from .errors import ToolError
+
 POLL_SECONDS = 0.3
 SETTLE_SECONDS = 0.2  # an editor's save may touch several files; wait for them all
 KEEPALIVE_SECONDS = 15
-IGNORED_PARTS = ("__pycache__", ".ipynb_checkpoints", "snapshots")
+IGNORED_PARTS = ("__pycache__", ".ipynb_checkpoints")
 
 RELOADER = """
 <script>
@@ -163,7 +165,12 @@ class Handler(SimpleHTTPRequestHandler):
 
 
 def serve(out: Path, state: State, port: int) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", port), partial(Handler, state=state, directory=str(out)))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), partial(Handler, state=state, directory=str(out)))
+    except OSError as e:
+        raise ToolError(
+            f"cannot serve on 127.0.0.1:{port} ({e.strerror}): try `make watch PORT={port + 1}`"
+        ) from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -1,16 +1,20 @@
 """The real deck as people see it: in a browser with zero findings, as a PDF, and as slide pictures."""
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import DECK, ROOT, build, error_line, write_deck
+from conftest import BUILD, DECK, ROOT, build, error_line, write_deck
 from deckbuild import exports
 
 
@@ -98,3 +102,29 @@ def test_without_chromium_pdf_and_check_fail_with_one_line_and_write_nothing(dec
 
     proc = build(deck, out, "--pdf", env={"CHROME_PATH": str(tmp_path / "no-such-browser")})
     assert proc.returncode == 8 and "is not an executable browser" in error_line(proc)
+
+
+def test_ctrl_c_during_the_pdf_leaves_no_pdf_no_staging_and_no_browser_files(
+    chromium, deck_dir, tmp_path, tmpdir_env
+):
+    deck = write_deck(deck_dir, {"ch.md.j2": "## 見出し\n\n本文\n"})
+    out = tmp_path / "out"
+    assert build(deck, out).returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, str(BUILD), str(deck), "-o", str(out), "--figures-src", str(deck_dir), "--pdf"],
+        env={**os.environ, **tmpdir_env},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    tmp = Path(tmpdir_env["TMPDIR"])
+    deadline = time.monotonic() + 60
+    while not list(tmp.glob("deck-browser-*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(tmp.glob("deck-browser-*")), "marp-cli never started"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "interrupted: nothing was published" in stderr
+    assert not (out / "deck.pdf").exists() and not list(out.glob(".staging-*"))
+    time.sleep(1)  # the browser marp-cli started is gone with its folder
+    assert list(tmp.iterdir()) == []

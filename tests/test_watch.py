@@ -3,6 +3,7 @@
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -11,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BUILD, write_deck
+from conftest import BUILD, error_line, write_deck
 
 CHAPTER = """## {= "First" =} heading
 
@@ -176,3 +177,30 @@ def test_the_open_deck_reloads_itself_and_shows_a_failed_build(chromium, watchin
         )
         assert page.url.endswith("/deck.html#2")
         assert not page.locator("#deck-watch-error").is_visible()
+
+
+def test_a_port_in_use_is_one_line_error(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": "## x\n"})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(BUILD),
+                str(deck),
+                "-o",
+                str(tmp_path / "out"),
+                "--watch",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 8
+    assert error_line(proc) == (
+        f"error: cannot serve on 127.0.0.1:{port} (Address already in use): try `make watch PORT={port + 1}`"
+    )
