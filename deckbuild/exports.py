@@ -24,45 +24,52 @@ def key(out: Path, theme_dir: Path) -> dict:
     return {**marp.html_key(markdown, theme_dir), "figures": cache.digest(figures), "browser": browser.find()}
 
 
-def up_to_date(exports: cache.Cache, name: str, want: dict, published: Path) -> bool:
-    payload, _ = exports.lookup(name, want)
-    return payload is not None and published.is_file() and cache.file_sha256(published) == payload["sha256"]
+def refresh(out: Path, theme_dir: Path, name: str, marker: str, render, log, force: bool) -> list[Path]:
+    """Re-render an export into staging and swap it in, unless `out/marker` is still what the inputs give."""
+    exports = cache.Cache(out / ".cache" / "exports")
+    with publish.exclusive(out):
+        want = key(out, theme_dir)
+        payload, _ = exports.lookup(name, want)
+        published = out / marker
+        if (
+            not force
+            and payload
+            and published.is_file()
+            and cache.file_sha256(published) == payload["sha256"]
+        ):
+            log(f"{name}: deck.md, themes, figures and marp-cli unchanged; kept {marker}")
+            return []
+        with publish.staging(out) as stage:
+            render(stage)
+            exports.store(name, want, {}, {"sha256": cache.file_sha256(stage / marker)})
+            return publish.swap_in(stage, out)
 
 
 def pdf(out: Path, theme_dir: Path, log, force: bool = False) -> list[Path]:
     """`make pdf`: out/deck.pdf, local images allowed, Japanese in the fonts the slides ask for."""
-    exports = cache.Cache(out / ".cache" / "exports")
-    with publish.exclusive(out):
-        want = key(out, theme_dir)
-        if not force and up_to_date(exports, "pdf", want, out / "deck.pdf"):
-            log("pdf: deck.md, themes, figures and marp-cli unchanged; kept deck.pdf")
-            return []
-        with publish.staging(out) as stage:
-            marp.export(out / "deck.md", stage / "deck.pdf", theme_dir, "--pdf", "--pdf-outlines")
-            exports.store("pdf", want, {}, {"sha256": cache.file_sha256(stage / "deck.pdf")})
-            return publish.swap_in(stage, out)
+
+    def render(stage: Path) -> None:
+        marp.export(out / "deck.md", stage / "deck.pdf", theme_dir, "--pdf", "--pdf-outlines")
+
+    return refresh(out, theme_dir, "pdf", "deck.pdf", render, log, force)
 
 
 def images(out: Path, theme_dir: Path, log, force: bool = False) -> list[Path]:
     """`make images`: out/slides/NNN.png for every slide, and out/contact.png with all of them."""
-    exports = cache.Cache(out / ".cache" / "exports")
-    with publish.exclusive(out):
-        want = key(out, theme_dir)
-        if not force and up_to_date(exports, "images", want, out / "contact.png"):
-            log("images: deck.md, themes, figures and marp-cli unchanged; kept slides/*.png and contact.png")
-            return []
-        with publish.staging(out) as stage:
-            rendered = stage / "render"
-            rendered.mkdir()
-            marp.export(out / "deck.md", rendered / "deck.png", theme_dir, "--images", "png")
-            (stage / "slides").mkdir()
-            pngs = []
-            for png in sorted(rendered.glob("deck.*.png")):
-                pngs.append(png.rename(stage / "slides" / f"{png.name.split('.')[1]}.png"))
-            shutil.rmtree(rendered)
-            contact_sheet(pngs, stage / "contact.png")
-            exports.store("images", want, {}, {"sha256": cache.file_sha256(stage / "contact.png")})
-            return publish.swap_in(stage, out)
+
+    def render(stage: Path) -> None:
+        rendered = stage / "render"
+        rendered.mkdir()
+        marp.export(out / "deck.md", rendered / "deck.png", theme_dir, "--images", "png")
+        (stage / "slides").mkdir()
+        pngs = [
+            png.rename(stage / "slides" / f"{png.name.split('.')[1]}.png")
+            for png in sorted(rendered.glob("deck.*.png"))
+        ]
+        shutil.rmtree(rendered)
+        contact_sheet(pngs, stage / "contact.png")
+
+    return refresh(out, theme_dir, "images", "contact.png", render, log, force)
 
 
 def contact_sheet(pngs: list[Path], target: Path) -> None:

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import BUILD, error_line, write_deck
+from conftest import BUILD, build, error_line, write_deck
 
 CHAPTER = """## {= "First" =} heading
 
@@ -63,20 +63,7 @@ def watching(deck_dir, tmp_path):
     deck = write_deck(deck_dir, {"ch.md.j2": CHAPTER})
     (deck_dir / "figures_src").mkdir()
     out = tmp_path / "out"
-    subprocess.run(
-        [
-            sys.executable,
-            str(BUILD),
-            str(deck),
-            "-o",
-            str(out),
-            "--figures-src",
-            str(deck_dir / "figures_src"),
-            "--accept",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    assert build(deck, out, "--accept").returncode == 0
     command = [
         sys.executable,
         str(BUILD),
