@@ -39,6 +39,7 @@ async (opts) => {
       theme: section.dataset.theme || "",
       findings: [],
       japanese: [],
+      images: [],
     };
     slides.push(slide);
     const found = (kind, message) => slide.findings.push({ kind, message });
@@ -106,6 +107,7 @@ async (opts) => {
       const r = img.getBoundingClientRect();
       if (!img.complete || img.naturalWidth === 0) found("image", `image ${img.getAttribute("src")} failed to load`);
       else if (r.width < 2 || r.height < 2) found("image", `image ${img.getAttribute("src")} is scaled to nothing (${px(r.width)}×${px(r.height)}px)`);
+      else slide.images.push({ src: img.getAttribute("src"), width: r.width / scale });  // its text is measured in Python
     }
     for (const el of svg.querySelectorAll("section, section *")) {
       const bg = getComputedStyle(el).backgroundImage;

@@ -6,6 +6,7 @@ scaled to nothing), math (MathJax/KaTeX errors), font (Japanese drawn without a 
 theme (the deck's theme not applied) — and small (text shrunk below a readable size).
 """
 
+import re
 import subprocess
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +24,13 @@ svg.bespoke-marp-slide { content-visibility: visible !important; }
 """
 TOLERANCE_PX = 3  # rounding slack before content counts as overflowing
 MIN_FONT_PX = 16  # on a 1280×720 slide; the deck's smallest text (code on a `small` slide) is 18px
+MIN_FIGURE_FONT_PX = 12  # tick labels and legends of a figure may be smaller than prose, not unreadable
+
+# Text in an SVG figure: matplotlib draws glyphs as paths scaled by size/100 ("scale(0.12 -0.12)" is
+# 12 units); other tools write <text font-size="…">. Units are the SVG's own (its viewBox).
+GLYPH_SCALE = re.compile(r"scale\((\d*\.?\d+) -\1\)")
+TEXT_SIZE = re.compile(r"<text\b[^>]*?font-size[:=]\s*\"?(\d*\.?\d+)")
+SVG_WIDTH = re.compile(r"<svg\b[^>]*?(?:viewBox=\"[-\d.]+ [-\d.]+ ([\d.]+)|width=\"([\d.]+))")
 
 
 @dataclass
@@ -82,6 +90,38 @@ def font_findings(page, slide_list: list[dict]) -> list[Finding]:
     return found
 
 
+def smallest_text(svg: Path) -> tuple[float, float] | None:
+    """(smallest text size, width) of an SVG figure, both in its own units; None if it has no text."""
+    try:
+        text = svg.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    sizes = [float(s) * 100 for s in GLYPH_SCALE.findall(text)] + [float(s) for s in TEXT_SIZE.findall(text)]
+    width = SVG_WIDTH.search(text)
+    if not sizes or not width:
+        return None
+    return min(sizes), float(width.group(1) or width.group(2))
+
+
+def figure_text_findings(slide_list: list[dict], folder: Path) -> list[Finding]:
+    """Figures whose smallest text, at the width the slide shows them, is below MIN_FIGURE_FONT_PX."""
+    found = []
+    for s in slide_list:
+        for image in s["images"]:
+            measured = smallest_text(folder / image["src"]) if image["src"].endswith(".svg") else None
+            if measured is None:
+                continue
+            size, width = measured
+            shown = size * image["width"] / width
+            if shown < MIN_FIGURE_FONT_PX:
+                message = (
+                    f"figure {image['src']}: its smallest text is drawn at {shown:.1f}px (shown {image['width']:.0f}px "
+                    f"wide), below the {MIN_FIGURE_FONT_PX}px that reads on a slide; enlarge its text or show it wider"
+                )
+                found.append(Finding(s["number"], s["heading"], "small", message))
+    return found
+
+
 def theme_findings(slide_list: list[dict], theme: str | None) -> list[Finding]:
     return [
         Finding(
@@ -107,6 +147,7 @@ def inspect(html: Path, theme: str | None = None) -> tuple[list[Finding], int]:
         slide_list = page.evaluate(PROBE.read_text(encoding="utf-8"), options)
         findings = [Finding(s["number"], s["heading"], **f) for s in slide_list for f in s["findings"]]
         findings += font_findings(page, slide_list)
+    findings += figure_text_findings(slide_list, html.parent)
     findings += theme_findings(slide_list, theme)
     origins = sourcemap.load(html.with_suffix(".map.json"))
     for f in findings:

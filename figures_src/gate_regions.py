@@ -5,8 +5,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 
 import figstyle
 from zerodl import gates
@@ -15,7 +13,7 @@ LIM = (-0.5, 1.5)
 GRID = np.linspace(*LIM, 201)
 REGION_COLOR = "#9ecae1"  # 出力が 1 になる領域
 BOUNDARY_COLOR = "#08519c"
-# 入力点の印: 出力 0 は ○、出力 1 は ▲。点にも凡例にも同じ指定を使う。
+# 入力点の印: 出力 0 は ○、出力 1 は ▲（凡例はスライドの本文に 1 度だけ書く）。
 _POINT = {"linestyle": "none", "markersize": 12, "markeredgewidth": 1.8}
 POINT_ZERO = {**_POINT, "marker": "o", "markerfacecolor": "white", "markeredgecolor": "black"}
 POINT_ONE = {**_POINT, "marker": "^", "markerfacecolor": BOUNDARY_COLOR, "markeredgecolor": BOUNDARY_COLOR}
@@ -37,15 +35,15 @@ def boundary_line(ax, perceptron, **style):
 
 
 def gate_axes(title):
-    """4 枚並べても読める、正方形の 1 枚分の図と軸。"""
-    fig, ax = plt.subplots(figsize=(4, 4))
+    """4 枚並べても読める、正方形の 1 枚分の図と軸（スライド上で幅 220px、文字は 12px 以上）。"""
+    fig, ax = plt.subplots(figsize=(3.2, 3.2))
     ax.set_xlim(*LIM)
     ax.set_ylim(*LIM)
     ax.set_aspect("equal")
-    ticks = [-0.5, 0.0, 0.5, 1.0, 1.5]
+    ticks = [0.0, 1.0]
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
-    ax.tick_params(labelsize=12)
+    ax.tick_params(labelsize=14)
     ax.set_xlabel("$x_1$", fontsize=16)
     ax.set_ylabel("$x_2$", fontsize=16, rotation=0, labelpad=12)
     ax.set_title(title, fontsize=15)
@@ -60,22 +58,6 @@ def plot_gate(ax, gate):
         ax.plot([p1], [p2], zorder=3, **(POINT_ONE if out == 1 else POINT_ZERO))
 
 
-def legend(ax):
-    """印と塗りの意味を、軸の下に 1 行で示す。"""
-    handles = [Line2D([], [], **POINT_ZERO), Line2D([], [], **POINT_ONE), Patch(facecolor=REGION_COLOR)]
-    ax.legend(
-        handles,
-        ["$y=0$", "$y=1$", "$y=1$ の領域"],
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.17),
-        ncol=3,
-        fontsize=12,
-        frameon=False,
-        handletextpad=0.3,
-        columnspacing=1.0,
-    )
-
-
 def main(outdir: Path) -> None:
     figstyle.setup()
 
@@ -83,15 +65,13 @@ def main(outdir: Path) -> None:
         fig, ax = gate_axes(f"{name.upper()}ゲート")
         plot_gate(ax, gate)
         boundary_line(ax, gate, color=BOUNDARY_COLOR, linewidth=2.5)
-        legend(ax)
         figstyle.save(fig, outdir, f"graph_{name}")
 
     # XOR は 2 層の回路（NAND と OR の出力を AND に通す）なので、1 になる領域は 2 本の直線に挟まれた帯になる。
-    fig, ax = gate_axes("XOR（直線1本では分けられない）")
+    fig, ax = gate_axes("XORゲート")
     plot_gate(ax, gates.XOR)
     for first_layer in (gates.NAND, gates.OR):
         boundary_line(ax, first_layer, color=BOUNDARY_COLOR, linewidth=1.5, linestyle="--")
-    legend(ax)
     figstyle.save(fig, outdir, "graph_xor")
 
 

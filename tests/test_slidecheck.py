@@ -29,6 +29,15 @@ def main(outdir):
         '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><circle cx="20" cy="20" r="18"/></svg>'
     )
     (outdir / "broken.png").write_bytes(b"this is not a PNG file at all")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.set_title("readable only when shown large", fontsize=8)
+    ax.tick_params(labelsize=8)
+    fig.savefig(outdir / "tiny.svg")
 
 
 if __name__ == "__main__":
@@ -108,6 +117,12 @@ line_{= i =} = {= i =}
 
 ---
 
+## A figure with tiny text
+
+{= figure("tiny.svg", width=400) =}
+
+---
+
 ## 日本語のスライド
 
 {= figure("dot.svg", width=80) =}
@@ -179,6 +194,7 @@ def test_each_kind_of_finding_names_its_slide_heading_and_line(chromium, deck_di
         9: {"small"},
         10: {"overflow"},
         11: {"overflow", "small"},  # Marp shrinks a tall code block, and it still does not fit
+        12: {"small"},
     }, proc.stderr
     assert "failed to load" in proc.stderr and "scaled to nothing" in proc.stderr
     assert r"undefined control sequence \nosuchmacro" in proc.stderr
@@ -186,7 +202,10 @@ def test_each_kind_of_finding_names_its_slide_heading_and_line(chromium, deck_di
         r"slide 10 .*div «this sentence.*» is \d+px wider than its box and is cut off", proc.stderr
     )
     assert re.search(r"slide 11 .*code block «line_0 = 0 line_1 = 1.*» runs \d+px below", proc.stderr)
-    assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 10 slide(s)" in proc.stderr
+    assert re.search(
+        r"slide 12 .*figure figures/tiny\.svg: its smallest text is drawn at \d\.\dpx", proc.stderr
+    )
+    assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 11 slide(s)" in proc.stderr
 
 
 def test_four_defects_give_four_findings_including_tofu(chromium, deck_dir, tmp_path):
@@ -241,3 +260,22 @@ def test_a_theme_marp_did_not_apply_is_a_finding(chromium, tmp_path):
 def test_checking_before_any_build_says_what_to_run(tmp_path):
     with pytest.raises(slidecheck.CheckError, match="run `make slides` first"):
         slidecheck.inspect(tmp_path / "deck.html")
+
+
+def test_figure_text_size_is_read_from_the_svg(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_title("title", fontsize=20)
+    ax.set_xlabel("label", fontsize=9)
+    ax.tick_params(labelsize=11)
+    fig.savefig(tmp_path / "f.svg")
+    plt.close(fig)
+    assert slidecheck.smallest_text(tmp_path / "f.svg") == pytest.approx((9, 4 * 72))
+    (tmp_path / "t.svg").write_text('<svg viewBox="0 0 500 100"><text font-size="13">a</text></svg>')
+    assert slidecheck.smallest_text(tmp_path / "t.svg") == (13, 500)
+    (tmp_path / "none.svg").write_text('<svg width="10" height="10"><circle r="3"/></svg>')
+    assert slidecheck.smallest_text(tmp_path / "none.svg") is None
