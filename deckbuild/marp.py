@@ -41,30 +41,43 @@ def html_key(markdown: str, theme_dir: Path) -> dict:
     return {"markdown": digest(markdown), "themes": digest(themes), "marp-cli": version()}
 
 
+def arguments(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> list[str]:
+    """marp-cli rendering `markdown` to `target` with HTML enabled and the deck's themes."""
+    return [
+        *command(),
+        "--no-stdin",
+        "--html",
+        "--theme-set",
+        str(theme_dir),
+        *flags,
+        "-o",
+        str(target),
+        str(markdown),
+    ]
+
+
+def last_line(out: str, err: str, returncode: int) -> str:
+    lines = (err or out).strip().splitlines()
+    return lines[-1] if lines else f"exit {returncode}"
+
+
 class HtmlRender:
     """marp-cli running in the background, so the notebook can be written meanwhile."""
 
     def __init__(self, markdown: Path, html: Path, theme_dir: Path):
         self.markdown, self.html = markdown, html
-        args = [
-            *command(),
-            "--no-stdin",
-            "--html",
-            "--theme-set",
-            str(theme_dir),
-            "-o",
-            str(html),
-            str(markdown),
-        ]
         self.proc = subprocess.Popen(
-            args, cwd=markdown.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            arguments(markdown, html, theme_dir),
+            cwd=markdown.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     def wait(self) -> None:
         out, err = self.proc.communicate()
         if self.proc.returncode != 0 or not self.html.is_file():
-            message = (err or out).strip().splitlines()
-            raise ToolError(f"marp-cli failed: {message[-1] if message else f'exit {self.proc.returncode}'}")
+            raise ToolError(f"marp-cli failed: {last_line(out, err, self.proc.returncode)}")
         check_theme(self.markdown, self.html)
 
     def stop(self) -> None:
@@ -80,31 +93,14 @@ def render_html(markdown: Path, html: Path, theme_dir: Path) -> None:
 def export(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> None:
     """PDF or PNGs through the system Chromium, local images allowed, in a temp folder removed afterwards."""
     chromium = browser.find()
-    args = [
-        *command(),
-        "--no-stdin",
-        "--html",
-        "--allow-local-files",
-        "--browser",
-        "chrome",
-        "--browser-path",
-        chromium,
-        "--browser-timeout",
-        "120",
-        "--theme-set",
-        str(theme_dir),
-        *flags,
-        "-o",
-        str(target),
-        str(markdown),
-    ]
+    browser_flags = ["--allow-local-files", "--browser", "chrome", "--browser-path", chromium]
+    args = arguments(markdown, target, theme_dir, *browser_flags, "--browser-timeout", "120", *flags)
     with browser.private_tmp() as tmp:
         env = {**os.environ, "TMPDIR": tmp, "CHROME_PATH": chromium}
         proc = subprocess.run(args, cwd=markdown.parent, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        message = (proc.stderr or proc.stdout).strip().splitlines()
         raise ToolError(
-            f"marp-cli could not render {target.name}: {message[-1] if message else proc.returncode}"
+            f"marp-cli could not render {target.name}: {last_line(proc.stdout, proc.stderr, proc.returncode)}"
         )
 
 

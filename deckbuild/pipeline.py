@@ -37,7 +37,6 @@ class Report:
     written: list[Path] = field(default_factory=list)
     ran: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def chapter_key(cells: list[Cell]) -> dict:
@@ -151,7 +150,6 @@ def reuse_html(html_cache: cache.Cache, key: dict, opts: Options, stage: Path) -
 
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
-    started = time.monotonic()
     report = Report()
     opts.deck = opts.deck.resolve()
     if opts.html:
@@ -189,13 +187,11 @@ def build(opts: Options) -> Report:
                     html.stop()
             report.written = publish.swap_in(stage, opts.out)
     report.written += recorded
-    report.seconds = time.monotonic() - started
     return report
 
 
 def build_figures(opts: Options) -> Report:
     """`make figures`: regenerate every figure and publish all of them to opts.out/figures."""
-    started = time.monotonic()
     report = Report()
     with publish.exclusive(opts.out):
         produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=True)
@@ -204,5 +200,4 @@ def build_figures(opts: Options) -> Report:
             for name, path in sorted(produced.items()):
                 shutil.copy2(path, stage / "figures" / name)
             report.written = publish.swap_in(stage, opts.out)
-    report.seconds = time.monotonic() - started
     return report
