@@ -60,7 +60,11 @@ class Recorder:
 
 
 class TracedTemplate(jinja2.Template):
-    """A Template whose output chunks are recorded by `environment.recorder`, when it has one."""
+    """A Template whose output chunks are recorded by `environment.recorder`, when it has one.
+
+    `_from_namespace` is where Jinja 3.1 builds every template, included ones too; Jinja is pinned,
+    and tests/test_sourcemap.py fails loudly if a new version changes this.
+    """
 
     @classmethod
     def _from_namespace(cls, environment, namespace, globals):

@@ -27,7 +27,7 @@ RELOADER = """
 <script>
 /* make watch: reload when a new deck is built, show the error while a build fails */
 (() => {
-  let good = null;
+  let good = __GOOD__;  // the build this page shows
   const banner = document.createElement("pre");
   banner.id = "deck-watch-error";
   banner.style.cssText = "position:fixed;left:0;right:0;bottom:0;margin:0;padding:12px 16px;z-index:2147483647;" +
@@ -36,14 +36,17 @@ RELOADER = """
   const events = new EventSource("/__events");
   events.addEventListener("build", (e) => {
     const state = JSON.parse(e.data);
-    if (good !== null && state.good !== good) location.reload();
-    good = state.good;
+    if (state.good !== good) location.reload();
     banner.textContent = state.ok ? "" : "ビルド失敗（前回の成功版を表示中）\\n" + state.error;
     banner.style.display = state.ok ? "none" : "block";
   });
 })();
 </script>
 """
+WAITING = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>make watch</title></head>
+<body style="font-family: sans-serif; margin: 2em">
+<p>まだ表示できるデッキがありません。最初のビルドが成功すると、このページは自動で切り替わります。</p>
+</body></html>"""
 
 
 @dataclass
@@ -124,12 +127,11 @@ class Handler(SimpleHTTPRequestHandler):
             self.events()
         elif path == "/deck.html":
             html = Path(self.directory, "deck.html")
-            if not html.is_file():
-                self.send_error(HTTPStatus.NOT_FOUND, "no deck yet: the first build has not succeeded")
-                return
-            text = html.read_text(encoding="utf-8")
+            good = self.state.good  # read before the file: a build finishing meanwhile still reloads the page
+            text = html.read_text(encoding="utf-8") if html.is_file() else WAITING
             head, _, tail = text.rpartition("</body>")
-            self.send_bytes((head + RELOADER + "</body>" + tail).encode(), "text/html; charset=utf-8")
+            reloader = RELOADER.replace("__GOOD__", str(good))
+            self.send_bytes((head + reloader + "</body>" + tail).encode(), "text/html; charset=utf-8")
         else:
             super().do_GET()
 

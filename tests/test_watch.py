@@ -9,6 +9,8 @@ import sys
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -58,23 +60,14 @@ class Events(threading.Thread):
                     self.received.append(json.loads(line[6:]))
 
 
-@pytest.fixture
-def watching(deck_dir, tmp_path):
-    deck = write_deck(deck_dir, {"ch.md.j2": CHAPTER})
-    (deck_dir / "figures_src").mkdir()
-    out = tmp_path / "out"
-    assert build(deck, out, "--accept").returncode == 0
-    command = [
-        sys.executable,
-        str(BUILD),
-        str(deck),
-        "-o",
-        str(out),
-        "--figures-src",
-        str(deck_dir / "figures_src"),
-    ]
+@contextmanager
+def watch(deck: Path, out: Path):
+    """`build.py --watch` on a free port: yields its address and its log; Ctrl-C stops it cleanly."""
+    figures = deck.parent / "figures_src"
+    figures.mkdir(exist_ok=True)
+    command = [sys.executable, str(BUILD), str(deck), "-o", str(out), "--figures-src", str(figures)]
     proc = subprocess.Popen(
-        [*command, "--code-dir", str(deck_dir), "--watch", "--port", "0"],
+        [*command, "--code-dir", str(deck.parent), "--watch", "--port", "0"],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -83,10 +76,21 @@ def watching(deck_dir, tmp_path):
     assert match, first
     log = []
     threading.Thread(target=lambda: log.extend(proc.stderr), daemon=True).start()
-    yield match.group(1), deck_dir / "ch.md.j2", log
-    proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) == 0
-    assert any("watch: stopped" in line for line in log)
+    try:
+        yield match.group(1), log
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert any("watch: stopped" in line for line in log)
+
+
+@pytest.fixture
+def watching(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": CHAPTER})
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept").returncode == 0
+    with watch(deck, out) as (base, log):
+        yield base, deck_dir / "ch.md.j2", log
 
 
 def test_rebuilds_on_save_reloads_and_survives_a_broken_build(watching):
@@ -191,3 +195,16 @@ def test_a_port_in_use_is_one_line_error(deck_dir, tmp_path):
     assert error_line(proc) == (
         f"error: cannot serve on 127.0.0.1:{port} (Address already in use): try `make watch PORT={port + 1}`"
     )
+
+
+def test_a_first_build_that_fails_serves_a_waiting_page_until_one_succeeds(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": "## Not yet\n\n{% if %}\n"})
+    with watch(deck, tmp_path / "out") as (base, _):
+        first = wait_for(base, 1)
+        assert not first["ok"] and first["good"] == 0
+        page = get(base + "/deck.html")
+        assert "最初のビルドが成功すると" in page and "let good = 0;" in page
+        (deck_dir / "ch.md.j2").write_text("## Now it builds\n", encoding="utf-8")
+        second = wait_for(base, 2)
+        assert second["ok"] and second["good"] == 2
+        assert "Now it builds" in get(base + "/deck.html")
