@@ -4,12 +4,13 @@ Each is rendered by marp-cli through the system Chromium from the published deck
 folder swapped in at the end, and is skipped when nothing it depends on has changed.
 """
 
+import importlib.util
 import shutil
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from . import browser, cache, marp, publish
+from . import browser, cache, marp, publish, slides
 
 THUMB = (320, 180)  # a quarter of a slide
 COLUMNS = 5
@@ -67,24 +68,37 @@ def images(out: Path, theme_dir: Path, log, force: bool = False) -> list[Path]:
             for png in sorted(rendered.glob("deck.*.png"))
         ]
         shutil.rmtree(rendered)
-        contact_sheet(pngs, stage / "contact.png")
+        titles = slides.headings((out / "deck.md").read_text(encoding="utf-8"))
+        contact_sheet(pngs, titles, stage / "contact.png")
 
     return refresh(out, theme_dir, "images", "contact.png", render, log, force)
 
 
-def contact_sheet(pngs: list[Path], target: Path) -> None:
-    """All slides as thumbnails in rows of COLUMNS, each numbered, so the whole deck shows at a glance."""
+def label_font(size: int) -> ImageFont.FreeTypeFont:
+    """IPAexGothic from the japanize-matplotlib wheel (the figures' font), so headings read in Japanese."""
+    spec = importlib.util.find_spec("japanize_matplotlib")
+    return ImageFont.truetype(
+        str(Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"), size
+    )
+
+
+def contact_sheet(pngs: list[Path], titles: list[str], target: Path) -> None:
+    """All slides as thumbnails in rows of COLUMNS, each with its number and heading, to see the deck at a glance."""
     rows = max(1, -(-len(pngs) // COLUMNS))
     width = COLUMNS * THUMB[0] + (COLUMNS + 1) * GAP
     height = rows * (THUMB[1] + LABEL) + (rows + 1) * GAP
     sheet = Image.new("RGB", (width, height), "#d1d5db")
     draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default(size=18)
+    font = label_font(16)
     for i, png in enumerate(pngs):
         x = GAP + (i % COLUMNS) * (THUMB[0] + GAP)
         y = GAP + (i // COLUMNS) * (THUMB[1] + LABEL + GAP)
         with Image.open(png) as slide:
             sheet.paste(slide.convert("RGB").resize(THUMB, Image.Resampling.LANCZOS), (x, y))
         draw.rectangle((x - 1, y - 1, x + THUMB[0], y + THUMB[1]), outline="#6b7280")
-        draw.text((x, y + THUMB[1] + 4), png.stem, fill="#111827", font=font)
+        title = titles[i] if i < len(titles) else ""
+        label = f"{png.stem} {title}"
+        while font.getlength(label) > THUMB[0] and len(label) > len(png.stem) + 1:
+            label = label[:-2] + "…"
+        draw.text((x, y + THUMB[1] + 4), label, fill="#111827", font=font)
     sheet.save(target, optimize=True)

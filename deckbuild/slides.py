@@ -41,6 +41,19 @@ def separator_lines(text: str) -> list[int]:
     return [tok.map[0] + offset for tok in parser().parse(body) if tok.type == "hr" and tok.level == 0]
 
 
+def headings(text: str) -> list[str]:
+    """The first heading of every slide ("" for a slide without one), as plain text."""
+    _, body = split_front_matter(text)
+    found = [""]
+    tokens = parser().parse(body)
+    for i, tok in enumerate(tokens):
+        if tok.type == "hr" and tok.level == 0:
+            found.append("")
+        elif tok.type == "heading_open" and not found[-1]:
+            found[-1] = re.sub(r"<[^>]+>", " ", tokens[i + 1].content).strip()
+    return found
+
+
 class SlideMap:
     """Answers "which slide is this line / offset on?" for one rendered text."""
 

@@ -69,3 +69,10 @@ def test_the_build_publishes_the_map_beside_the_deck(deck_dir, tmp_path):
     assert published[1]["file"].endswith("a.md.j2") and published[1]["line"] == line_of(
         deck_dir / "a.md.j2", "## A1"
     )
+
+
+def test_headings_of_every_slide_for_the_contact_sheet():
+    from deckbuild.slides import headings
+
+    text = "---\nmarp: true\n---\n\n# Title<br>line two\n\n---\n\nno heading here\n\n---\n\n### 見出し\n\n## later\n"
+    assert headings(text) == ["Title line two", "", "見出し"]
