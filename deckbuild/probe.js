@@ -136,7 +136,8 @@ async (opts) => {
     }
     for (const [el, n] of counts) {
       el.dataset.deckcheckJa = String(++marker);
-      slide.japanese.push({ marker: String(marker), chars: n, text: short(el.textContent) });
+      const family = getComputedStyle(el).fontFamily;
+      slide.japanese.push({ marker: String(marker), chars: n, text: short(el.textContent), family });
     }
 
     // 5. Text shrunk below a readable size (Marp's auto-scaling does this silently to wide code).

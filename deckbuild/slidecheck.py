@@ -60,8 +60,56 @@ def japanese_fonts() -> frozenset[str]:
     return frozenset(name.strip() for line in out.splitlines() for name in line.split(","))
 
 
+GENERIC_FAMILIES = {
+    "serif",
+    "sans-serif",
+    "monospace",
+    "cursive",
+    "fantasy",
+    "system-ui",
+    "ui-sans-serif",
+    "ui-serif",
+    "ui-monospace",
+    "math",
+    "emoji",
+}
+
+
+def asked_fonts(css_family: str) -> list[str]:
+    """The families a computed `font-family` value names, unquoted."""
+    return [name.strip().strip("\"'") for name in css_family.split(",") if name.strip()]
+
+
+def font_problem(text: dict, fonts: list[dict], capable: frozenset[str]) -> str | None:
+    """Why these Japanese characters are not drawn right, or None.
+
+    Tofu: fewer glyphs came from Japanese-capable fonts than there are Japanese characters.
+    Fallback: they came from a font the text never asked for (and no generic family let the browser
+    choose), so the slide looks different, or Chinese, on a machine with other fonts.
+    """
+    drawn = sum(f["glyphCount"] for f in fonts if f["familyName"] in capable or f["isCustomFont"])
+    if drawn < text["chars"]:
+        others = ", ".join(sorted({f["familyName"] for f in fonts if f["familyName"] not in capable}))
+        return (
+            f"Japanese text «{text['text']}» is drawn in {others or 'no font'}, "
+            f"which has no Japanese glyphs (tofu): {browser.INSTALL}"
+        )
+    asked = asked_fonts(text["family"])
+    if any(name.lower() in GENERIC_FAMILIES for name in asked):
+        return None
+    fallback = sorted(
+        {f["familyName"] for f in fonts if f["familyName"] in capable and f["familyName"] not in asked}
+    )
+    if fallback:
+        return (
+            f"Japanese text «{text['text']}» is drawn in {', '.join(fallback)}, a fallback the browser chose: "
+            f"none of the fonts it asks for ({', '.join(asked)}) can draw Japanese here"
+        )
+    return None
+
+
 def font_findings(page, slide_list: list[dict]) -> list[Finding]:
-    """Elements whose Japanese characters are not all drawn by a Japanese font, asked of Chromium itself."""
+    """Elements whose Japanese characters are not drawn by a Japanese font they ask for, asked of Chromium itself."""
     marked = {m["marker"]: (s, m) for s in slide_list for m in s["japanese"]}
     if not marked:
         return []
@@ -79,13 +127,8 @@ def font_findings(page, slide_list: list[dict]) -> list[Finding]:
             continue
         slide, text = marked[marker]
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
-        drawn = sum(f["glyphCount"] for f in fonts if f["familyName"] in capable or f["isCustomFont"])
-        if drawn < text["chars"]:
-            others = ", ".join(sorted({f["familyName"] for f in fonts if f["familyName"] not in capable}))
-            message = (
-                f"Japanese text «{text['text']}» is drawn in {others or 'no font'}, "
-                f"which has no Japanese glyphs (tofu): {browser.INSTALL}"
-            )
+        message = font_problem(text, fonts, capable)
+        if message:
             found.append(Finding(slide["number"], slide["heading"], "font", message))
     return found
 

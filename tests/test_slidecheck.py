@@ -123,6 +123,12 @@ line_{= i =} = {= i =}
 
 ---
 
+## A run in a font without Japanese
+
+<span style="font-family: 'DejaVu Sans'">この一文だけ別のフォント</span>
+
+---
+
 ## 日本語のスライド
 
 {= figure("dot.svg", width=80) =}
@@ -195,6 +201,7 @@ def test_each_kind_of_finding_names_its_slide_heading_and_line(chromium, deck_di
         10: {"overflow"},
         11: {"overflow", "small"},  # Marp shrinks a tall code block, and it still does not fit
         12: {"small"},
+        13: {"font"},
     }, proc.stderr
     assert "failed to load" in proc.stderr and "scaled to nothing" in proc.stderr
     assert r"undefined control sequence \nosuchmacro" in proc.stderr
@@ -205,7 +212,10 @@ def test_each_kind_of_finding_names_its_slide_heading_and_line(chromium, deck_di
     assert re.search(
         r"slide 12 .*figure figures/tiny\.svg: its smallest text is drawn at \d\.\dpx", proc.stderr
     )
-    assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 11 slide(s)" in proc.stderr
+    assert f"error: {tmp_path / 'out' / 'deck.html'}: {len(found)} finding(s) on 12 slide(s)" in proc.stderr
+    assert (
+        "«この一文だけ別のフォント» is drawn in Noto Sans CJK JP, a fallback the browser chose" in proc.stderr
+    )
 
 
 def test_four_defects_give_four_findings_including_tofu(chromium, deck_dir, tmp_path):
@@ -279,3 +289,34 @@ def test_figure_text_size_is_read_from_the_svg(tmp_path):
     assert slidecheck.smallest_text(tmp_path / "t.svg") == (13, 500)
     (tmp_path / "none.svg").write_text('<svg width="10" height="10"><circle r="3"/></svg>')
     assert slidecheck.smallest_text(tmp_path / "none.svg") is None
+
+
+CAPABLE = frozenset({"Noto Sans CJK JP", "Noto Sans Mono CJK JP"})
+
+
+def platform(*fonts: tuple[str, int]) -> list[dict]:
+    return [{"familyName": name, "glyphCount": n, "isCustomFont": False} for name, n in fonts]
+
+
+@pytest.mark.parametrize(
+    "family, fonts, verdict",
+    [
+        ('"Noto Sans CJK JP", sans-serif', platform(("Noto Sans CJK JP", 6)), None),
+        (
+            '"DejaVu Sans Mono", monospace',
+            platform(("Noto Sans Mono CJK JP", 4), ("DejaVu Sans Mono", 2)),
+            None,
+        ),
+        ('"Noto Sans CJK JP"', platform(("DejaVu Sans", 6)), "tofu"),
+        ('"Noto Sans CJK JP"', platform(("Noto Sans CJK JP", 2), ("DejaVu Sans", 4)), "tofu"),
+        ('"DejaVu Sans"', platform(("Noto Sans CJK JP", 4), ("DejaVu Sans", 2)), "fallback"),
+        ('"Hiragino Sans", Meiryo', platform(("Noto Sans CJK JP", 4)), "fallback"),
+    ],
+)
+def test_japanese_must_be_drawn_by_a_japanese_font_it_asks_for(family, fonts, verdict):
+    text = {"text": "日本語の文", "chars": 4, "family": family}
+    message = slidecheck.font_problem(text, fonts, CAPABLE)
+    if verdict is None:
+        assert message is None
+    else:
+        assert message and verdict in message
