@@ -8,8 +8,6 @@ import importlib.util
 import shutil
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
-
 from . import browser, cache, marp, publish, slides
 
 THUMB = (320, 180)  # a quarter of a slide
@@ -74,8 +72,10 @@ def images(out: Path, theme_dir: Path, log, force: bool = False) -> list[Path]:
     return refresh(out, theme_dir, "images", "contact.png", render, log, force)
 
 
-def label_font(size: int) -> ImageFont.FreeTypeFont:
+def label_font(size: int):
     """IPAexGothic from the japanize-matplotlib wheel (the figures' font), so headings read in Japanese."""
+    from PIL import ImageFont
+
     spec = importlib.util.find_spec("japanize_matplotlib")
     return ImageFont.truetype(
         str(Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"), size
@@ -84,6 +84,8 @@ def label_font(size: int) -> ImageFont.FreeTypeFont:
 
 def contact_sheet(pngs: list[Path], titles: list[str], target: Path) -> None:
     """All slides as thumbnails in rows of COLUMNS, each with its number and heading, to see the deck at a glance."""
+    from PIL import Image, ImageDraw  # only here: every build imports this module, few make images
+
     rows = max(1, -(-len(pngs) // COLUMNS))
     width = COLUMNS * THUMB[0] + (COLUMNS + 1) * GAP
     height = rows * (THUMB[1] + LABEL) + (rows + 1) * GAP
