@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import ROOT
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # bumped when what an entry holds changes (2: stream outputs merged)
 SKIPPED_SUFFIXES = (".pyc", ".so", ".pth")
 IGNORED_DIRS = ("/proc/", "/dev/", "/sys/", "/etc/")
 

@@ -59,10 +59,28 @@ def capped(text: str, cap: int) -> str:
     return text if len(text) <= cap else text[:cap]
 
 
+def merge_streams(outputs: list) -> list[dict]:
+    """Consecutive stream outputs of one name as one: the kernel splits a long print where timing says."""
+    merged: list[dict] = []
+    for out in outputs:
+        out = dict(out)
+        last = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and last
+            and last.get("output_type") == "stream"
+            and last["name"] == out["name"]
+        ):
+            last["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def result_of(outputs: list) -> CellResult:
     full = fold(output_text(outputs))
     nb_outputs = []
-    for out in outputs:
+    for out in merge_streams(outputs):
         out = {k: v for k, v in dict(out).items() if k not in ("transient", "metadata", "execution_count")}
         if out.get("output_type") == "stream":
             out["text"] = capped(out["text"], NB_CAP)
