@@ -91,19 +91,16 @@ def blank(line: str) -> bool:
 def slide_starts(text: str) -> list[int]:
     """Offset of each slide's first non-blank line in the rendered text (its start, if it is empty)."""
     lines = text.split("\n")
-    line_starts = [0]
-    for line in lines[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    structure = slides.SlideMap(text)
     block, _ = slides.split_front_matter(text)
-    separators = slides.separator_lines(text)
-    firsts = [block.count("\n")] + [sep + 1 for sep in separators]
-    ends = [*separators, len(lines)]
+    firsts = [block.count("\n")] + [sep + 1 for sep in structure.separators]
+    ends = [*structure.separators, len(lines)]
     starts = []
     for first, end in zip(firsts, ends, strict=True):
         line = first
         while line < end and blank(lines[line]):
             line += 1
-        starts.append(line_starts[min(line if line < end else first, len(lines) - 1)])
+        starts.append(structure.line_starts[min(line if line < end else first, len(lines) - 1)])
     return starts
 
 

@@ -6,6 +6,7 @@ leaves the last good deck served; the next good save recovers.
 """
 
 import json
+import stat
 import subprocess
 import sys
 import threading
@@ -81,11 +82,11 @@ def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
             if any(p in IGNORED_PARTS or p.startswith(".") for p in rel) or path.name.endswith("~"):
                 continue
             try:
-                stat = path.stat()
+                info = path.stat()
             except OSError:
                 continue
-            if path.is_file():
-                seen[str(path)] = (stat.st_mtime_ns, stat.st_size)
+            if stat.S_ISREG(info.st_mode):  # one stat per file and poll, not two
+                seen[str(path)] = (info.st_mtime_ns, info.st_size)
     return seen
 
 
