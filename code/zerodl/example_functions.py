@@ -1,0 +1,22 @@
+"""第3章で微分と勾配法を試すための関数。"""
+
+import numpy as np
+
+
+def function_1(x):
+    """y = 0.01 x² + 0.1 x（1 変数）。"""
+    return 0.01 * x**2 + 0.1 * x
+
+
+def function_2(x):
+    """f(x0, x1) = x0² + x1²（x は [x0, x1] の配列。最後の軸で和をとるので格子にもそのまま使える）。"""
+    return np.sum(x**2, axis=-1)
+
+
+# 2 変数の勾配降下法の例: (-3, 4) から学習率 0.1 で 20 歩（スライドの出力と軌跡の図が同じ値を使う）。
+DESCENT_START = (-3.0, 4.0)
+DESCENT_LR = 0.1
+DESCENT_STEPS = 20
+
+# 数値微分の接線を引く 3 点（function_1 の上）。
+TANGENT_POINTS = (-10, 5, 15)
