@@ -30,3 +30,10 @@ def train(network, x_train, t_train, x_test, t_test, epochs=20, batch_size=100, 
         history.train_acc.append(network.accuracy(x_train, t_train))
         history.test_acc.append(network.accuracy(x_test, t_test))
     return history
+
+
+# 第4章で MNIST を学習させるときの設定（スライドの表と学習曲線の図が同じ値を使う）。
+HIDDEN_SIZE = 50
+EPOCHS = 16
+BATCH_SIZE = 100
+LEARNING_RATE = 0.1

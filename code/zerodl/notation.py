@@ -1,0 +1,63 @@
+"""数式の LaTeX を、ネットワークの形（各層のニューロン数）から組み立てる。
+
+添字を手で打たないので、層の大きさを変えても式と図とコードが食い違わない。
+記法: w^{(i)}_{nm} は i-1 層目の m 番目から i 層目の n 番目への重み。
+"""
+
+import numpy as np
+
+
+def weight(layer, n, m):
+    return f"w^{{({layer})}}_{{{n}{m}}}"
+
+
+def layer_inputs(layer, size):
+    """layer 層目に入る信号の記号: 1 層目は x_m、それ以降は前の層の出力 z^{(layer-1)}_m。"""
+    if layer == 1:
+        return [f"x_{m}" for m in range(1, size + 1)]
+    return [f"z^{{({layer - 1})}}_{m}" for m in range(1, size + 1)]
+
+
+def layer_equations(layer, sizes, activation="h", output=None):
+    """layer 層目の各ニューロンの式（aligned 環境、1 行）。sizes は (入力層, 隠れ層1, …) のニューロン数。"""
+    n_in, n_out = sizes[layer - 1], sizes[layer]
+    inputs = layer_inputs(layer, n_in)
+    rows = []
+    for n in range(1, n_out + 1):
+        a = f"a^{{({layer})}}_{n}"
+        total = " + ".join(f"{weight(layer, n, m)} {x}" for m, x in enumerate(inputs, start=1))
+        out = f"{output}_{n}" if output else f"z^{{({layer})}}_{n}"
+        rows.append(f"{a} &= {total} + b^{{({layer})}}_{n} & {out} &= {activation}({a})")
+    return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+
+
+def symbol_matrix(rows, cols, entry):
+    """entry(r, c)（1 始まり）を並べた pmatrix。"""
+    lines = [" & ".join(entry(r, c) for c in range(1, cols + 1)) for r in range(1, rows + 1)]
+    return r"\begin{pmatrix} " + r" \\ ".join(lines) + r" \end{pmatrix}"
+
+
+def weight_matrix(layer, sizes):
+    """W^{(layer)}: 行が入力側 m、列が出力側 n（np.dot(x, W) の形）なので、要素は w_{nm}。"""
+    return symbol_matrix(sizes[layer - 1], sizes[layer], lambda m, n: weight(layer, n, m))
+
+
+def gradient_matrix(layer, sizes):
+    """∂L/∂W^{(layer)}: W^{(layer)} と同じ形に、各要素での偏微分を並べたもの。"""
+    return symbol_matrix(
+        sizes[layer - 1],
+        sizes[layer],
+        lambda m, n: rf"\frac{{\partial L}}{{\partial {weight(layer, n, m)}}}",
+    )
+
+
+def row_vector(symbol, size, layer=None):
+    """(b^{(1)}_1  b^{(1)}_2  …) のような 1 行の行列。layer を省くと上付きの添字なし（x_1 x_2 …）。"""
+    upper = "" if layer is None else f"^{{({layer})}}"
+    return symbol_matrix(1, size, lambda _, n: f"{symbol}{upper}_{n}")
+
+
+def number_matrix(a, fmt="g"):
+    """NumPy 配列（1 次元は 1 行）を数値の pmatrix に。"""
+    a = np.atleast_2d(a)
+    return symbol_matrix(a.shape[0], a.shape[1], lambda r, c: format(a[r - 1, c - 1], fmt))
