@@ -1,0 +1,72 @@
+"""MNIST の図: 第2章で入力する数字の画像と、第4章の学習曲線（スライドと同じ設定で学習させた実際の記録）。"""
+
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+import figstyle
+from zerodl.mnist import load_mnist
+from zerodl.training import BATCH_SIZE, EPOCHS, HIDDEN_SIZE, LEARNING_RATE, train
+from zerodl.two_layer_net import TwoLayerNet
+
+DISPLAY_WIDTH = {"mnist_5": 320, "learning_curve": 1000}
+TRAIN_COLOR, TEST_COLOR = "#08519c", "#e6550d"
+
+
+def sample_digit(x_test, t_test, digit=5):
+    """テストデータで最初に出てくる digit の画像（第2章のスライドと同じ選び方）。"""
+    i = int(np.flatnonzero(t_test == digit)[0])
+    return x_test[i].reshape(28, 28)
+
+
+def digit_figure(image):
+    fig, ax = plt.subplots(figsize=(3.2, 3.2))
+    ax.imshow(image, cmap="gray_r", interpolation="nearest")
+    ax.set_xticks([0, 27])
+    ax.set_yticks([0, 27])
+    ax.tick_params(labelsize=14)
+    return fig
+
+
+def training_history():
+    """第4章のスライドと同じデータ・設定・シードで学習させた記録。"""
+    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
+    network = TwoLayerNet(784, HIDDEN_SIZE, 10)
+    return train(
+        network, x_train, t_train, x_test, t_test, epochs=EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE
+    )
+
+
+def learning_curve_figure(history):
+    fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    epochs = np.arange(len(history.train_acc))
+    acc_ax.plot(epochs, history.train_acc, marker="o", color=TRAIN_COLOR, label="訓練データ")
+    acc_ax.plot(epochs, history.test_acc, marker="s", linestyle="--", color=TEST_COLOR, label="テストデータ")
+    acc_ax.set_xlabel("エポック", fontsize=15)
+    acc_ax.set_ylabel("正解率", fontsize=15)
+    acc_ax.set_ylim(0, 1)
+    acc_ax.legend(fontsize=14, loc="lower right")
+
+    iters_per_epoch = len(history.loss) / (len(epochs) - 1)
+    loss_ax.plot(np.arange(1, len(history.loss) + 1) / iters_per_epoch, history.loss, color="#555555", linewidth=1)
+    loss_ax.set_xlabel("エポック", fontsize=15)
+    loss_ax.set_ylabel("ミニバッチの損失", fontsize=15)
+    loss_ax.set_ylim(bottom=0)
+    for ax in (acc_ax, loss_ax):
+        ax.tick_params(labelsize=14)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def main(outdir: Path) -> None:
+    figstyle.setup()
+    _, (x_test, t_test) = load_mnist(normalize=True)
+    figstyle.save(digit_figure(sample_digit(x_test, t_test)), outdir, "mnist_5")
+    figstyle.save(learning_curve_figure(training_history()), outdir, "learning_curve")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
