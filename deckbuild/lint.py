@@ -14,6 +14,12 @@ JINJA_HABIT = re.compile(r"\{\{.*?\}\}")  # `{{ x }}` is literal text here; in p
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+?\$", re.DOTALL)
 INLINE_CODE = re.compile(r"(`+).*?\1", re.DOTALL)
+# Inside math: `%` starts a TeX comment (the rest of the formula vanishes without an error), and a command
+# written without its backslash (`delta{x}`) is typeset as italic letters. Neither is a MathJax error.
+MATH_PERCENT = re.compile(r"(?<!\\)%")
+MATH_BARE_COMMAND = re.compile(
+    r"(?<![\\A-Za-z])(frac|dfrac|tfrac|delta|partial|sqrt|mathrm|text|begin|end|cdot|times|sum|exp|log)(?=\{)"
+)
 
 
 def themes(theme_dir: Path) -> set[str]:
@@ -76,6 +82,7 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
                     check_image(child.attrs.get("src", ""), out_dir, deck_dir, where(tok.map[0] + offset))
 
     prose = "\n".join("" if n in code_lines else line for n, line in enumerate(lines))
+    check_math(prose, lines, deck_dir, where)
     prose = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), MATH.sub(lambda m: blank(m.group(0)), prose))
     m = TEMPLATE_SYNTAX.search(prose) or JINJA_HABIT.search(
         HTML_COMMENT.sub(lambda m: blank(m.group(0)), prose)
@@ -87,6 +94,27 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
             "(expressions are written {= … =}; braces are free only inside $…$ math)",
             source_line(lines[line0], deck_dir, where(line0)),
         )
+
+
+def check_math(prose: str, lines: list[str], deck_dir: Path, where) -> None:
+    for formula in MATH.finditer(prose):
+        for rule, problem in (
+            (
+                MATH_PERCENT,
+                "`%` inside math starts a TeX comment and hides the rest of the formula: write \\%",
+            ),
+            (
+                MATH_BARE_COMMAND,
+                "a TeX command without its backslash is typeset as plain letters: write \\{0}",
+            ),
+        ):
+            m = rule.search(formula.group(0))
+            if m:
+                line0 = prose[: formula.start() + m.start()].count("\n")
+                raise LintError(
+                    f"{problem.format(m.group(0))} in {lines[line0].strip()[:60]!r}",
+                    source_line(lines[line0], deck_dir, where(line0)),
+                )
 
 
 def blank(text: str) -> str:

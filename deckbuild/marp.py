@@ -61,13 +61,16 @@ def last_line(out: str, err: str, returncode: int) -> str:
     return lines[-1] if lines else f"exit {returncode}"
 
 
-class HtmlRender:
-    """marp-cli running in the background, so the notebook can be written meanwhile."""
+class Render:
+    """marp-cli running in the background, so the notebook can be written meanwhile.
 
-    def __init__(self, markdown: Path, html: Path, theme_dir: Path):
-        self.markdown, self.html = markdown, html
+    `--notes` makes it write the presenter notes (the slides' HTML comments) as text instead of HTML.
+    """
+
+    def __init__(self, markdown: Path, target: Path, theme_dir: Path, *flags: str):
+        self.markdown, self.target = markdown, target
         self.proc = subprocess.Popen(
-            arguments(markdown, html, theme_dir),
+            arguments(markdown, target, theme_dir, *flags),
             cwd=markdown.parent,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -76,9 +79,12 @@ class HtmlRender:
 
     def wait(self) -> None:
         out, err = self.proc.communicate()
-        if self.proc.returncode != 0 or not self.html.is_file():
-            raise ToolError(f"marp-cli failed: {last_line(out, err, self.proc.returncode)}")
-        check_theme(self.markdown, self.html)
+        if self.proc.returncode != 0 or not self.target.is_file():
+            raise ToolError(
+                f"marp-cli could not render {self.target.name}: {last_line(out, err, self.proc.returncode)}"
+            )
+        if self.target.suffix == ".html":
+            check_theme(self.markdown, self.target)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -87,7 +93,7 @@ class HtmlRender:
 
 
 def render_html(markdown: Path, html: Path, theme_dir: Path) -> None:
-    HtmlRender(markdown, html, theme_dir).wait()
+    Render(markdown, html, theme_dir).wait()
 
 
 def export(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> None:

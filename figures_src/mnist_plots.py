@@ -35,7 +35,14 @@ def training_history():
     (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
     network = TwoLayerNet(784, HIDDEN_SIZE, 10)
     return train(
-        network, x_train, t_train, x_test, t_test, epochs=EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE
+        network,
+        x_train,
+        t_train,
+        x_test,
+        t_test,
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        learning_rate=LEARNING_RATE,
     )
 
 
@@ -50,7 +57,9 @@ def learning_curve_figure(history):
     acc_ax.legend(fontsize=14, loc="lower right")
 
     iters_per_epoch = len(history.loss) / (len(epochs) - 1)
-    loss_ax.plot(np.arange(1, len(history.loss) + 1) / iters_per_epoch, history.loss, color="#555555", linewidth=1)
+    loss_ax.plot(
+        np.arange(1, len(history.loss) + 1) / iters_per_epoch, history.loss, color="#555555", linewidth=1
+    )
     loss_ax.set_xlabel("エポック", fontsize=15)
     loss_ax.set_ylabel("ミニバッチの損失", fontsize=15)
     loss_ax.set_ylim(bottom=0)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zerodl.activations import softmax
-from zerodl.layers import Affine, AddLayer, MulLayer, Relu, Sigmoid, SoftmaxWithLoss
+from zerodl.layers import AddLayer, Affine, MulLayer, Relu, Sigmoid, SoftmaxWithLoss
 from zerodl.numerical import numerical_gradient
 from zerodl.two_layer_net import TwoLayerNet
 
@@ -50,7 +50,12 @@ def test_affine_backward_for_x_w_and_b():
     layer.forward(x)
     dx = layer.backward(upstream)
     loss = lambda _: probe_loss(layer.forward(x), upstream)  # noqa: E731
-    np.testing.assert_allclose(dx, numerical_gradient(lambda v: probe_loss(layer.forward(v), upstream), x.copy()), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(
+        dx,
+        numerical_gradient(lambda v: probe_loss(layer.forward(v), upstream), x.copy()),
+        rtol=1e-5,
+        atol=1e-7,
+    )
     layer.forward(x)
     layer.backward(upstream)
     np.testing.assert_allclose(layer.dW, numerical_gradient(loss, W), rtol=1e-5, atol=1e-7)

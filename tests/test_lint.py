@@ -38,6 +38,9 @@ def test_clean_markdown_passes(deck_folder):
         ("text\n\n```python\nprint('never run')\n```\n", "neither executed nor display-only", 2),
         ("Hello {{ name }}\n", "template syntax left", 2),
         ("Hello {% if x %}\n", "template syntax left", 2),
+        ("5 である確率は $7.14%$ だった\n", "starts a TeX comment", 2),
+        ("$$\n\\frac{\\partial L}{delta{x}}\n$$\n", "write \\delta", 2),
+        ("$y = \\frac{1}{1 + \\text{exp}(-x)} + frac{1}{2}$\n", "write \\frac", 2),
         ("a\n\n---\n\nleft \u27e6deck-cell:3\u27e7\n", "build marker", 3),
     ],
 )

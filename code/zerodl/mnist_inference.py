@@ -1,5 +1,7 @@
 """第2章: MNIST を読む 4 層のネットワーク（学習前）。784 → 50 → 100 → 100 → 10。"""
 
+from itertools import pairwise
+
 import numpy as np
 
 from zerodl.activations import sigmoid, softmax
@@ -11,7 +13,7 @@ def init_network(seed=0, weight_init_std=1.0):
     """重みを標準正規分布から、バイアスを 0 で作る。まだ何も学習していない。"""
     rng = np.random.default_rng(seed)
     network = {}
-    for i, (n_in, n_out) in enumerate(zip(LAYER_SIZES[:-1], LAYER_SIZES[1:], strict=True), start=1):
+    for i, (n_in, n_out) in enumerate(pairwise(LAYER_SIZES), start=1):
         network[f"W{i}"] = weight_init_std * rng.standard_normal((n_in, n_out))
         network[f"b{i}"] = np.zeros(n_out)
     return network

@@ -43,4 +43,6 @@ class TwoLayerNet:
 
     def numerical_gradient(self, x, t):
         """同じ勾配を数値微分で（遅いが、逆伝播の答え合わせに使う）。"""
-        return {key: numerical_gradient(lambda _: self.loss(x, t), param) for key, param in self.params.items()}
+        return {
+            key: numerical_gradient(lambda _: self.loss(x, t), param) for key, param in self.params.items()
+        }
