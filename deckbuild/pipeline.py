@@ -1,5 +1,6 @@
 """The build, step by step: render → figures → run cells (cached) → verify → fill in → lint → publish."""
 
+import os
 import shutil
 import sys
 import time
@@ -14,6 +15,8 @@ from .slides import fence
 
 MAX_LINES = 40  # lines of output shown on a slide before it is cut
 MAX_CHARS = 4000
+# Environment variables the project code reads (zerodl.mnist): another data set means other outputs.
+SETTINGS = ("ZERODL_MNIST", "ZERODL_DATA_DIR")
 
 
 def stderr_log(message: str) -> None:
@@ -44,6 +47,7 @@ def chapter_key(cells: list[Cell]) -> dict:
         "snippets": cache.digest([(c.kind, c.code) for c in cells]),
         "setup": cache.digest(kernel.SETUP),
         "versions": cache.versions(),
+        "settings": {name: os.environ.get(name, "") for name in SETTINGS},
     }
 
 
@@ -135,16 +139,21 @@ def check_snapshots(
     return []
 
 
-def reuse_html(html_cache: cache.Cache, key: dict, opts: Options, stage: Path) -> bool:
-    """The published deck.html is still right when the Markdown, themes and marp-cli are unchanged: keep it."""
-    payload, _ = html_cache.lookup("deck", key)
-    published = opts.out / "deck.html"
-    if payload is None or opts.force or not published.is_file():
+MARP_OUTPUTS = {"deck.html": (), "deck.notes.txt": ("--notes",)}  # file → marp-cli flags
+
+
+def reuse_marp(marp_cache: cache.Cache, key: dict, opts: Options, stage: Path) -> bool:
+    """The published deck.html and notes are still right when the Markdown, themes and marp-cli are unchanged."""
+    payload, _ = marp_cache.lookup("deck", key)
+    if payload is None or opts.force:
         return False
-    if cache.file_sha256(published) != payload["sha256"]:
-        return False
-    shutil.copy2(published, stage / "deck.html")
-    opts.log("html: deck.md, themes and marp-cli unchanged; kept the published deck.html")
+    for name in MARP_OUTPUTS:
+        published = opts.out / name
+        if not published.is_file() or cache.file_sha256(published) != payload.get(name):
+            return False
+    for name in MARP_OUTPUTS:
+        shutil.copy2(opts.out / name, stage / name)
+    opts.log("html: deck.md, themes and marp-cli unchanged; kept the published deck.html and deck.notes.txt")
     return True
 
 
@@ -162,8 +171,8 @@ def build(opts: Options) -> Report:
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = opts.deck.parent / "themes"
-        html_cache = cache.Cache(opts.out / ".cache" / "html")
-        html_key = marp.html_key(markdown, theme_dir)
+        marp_cache = cache.Cache(opts.out / ".cache" / "html")
+        marp_key = marp.html_key(markdown, theme_dir)
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -172,19 +181,24 @@ def build(opts: Options) -> Report:
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
             (stage / "deck.map.json").write_text(sourcemap.dump(rendering.origins), encoding="utf-8")
             lint.lint(markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md"))
-            html = None
-            if opts.html and not reuse_html(html_cache, html_key, opts, stage):
-                html = marp.HtmlRender(stage / "deck.md", stage / "deck.html", theme_dir)
+            renders = []
+            if opts.html and not reuse_marp(marp_cache, marp_key, opts, stage):
+                renders = [
+                    marp.Render(stage / "deck.md", stage / name, theme_dir, *flags)
+                    for name, flags in MARP_OUTPUTS.items()
+                ]
             try:
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
                 nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
-                if html:
-                    html.wait()
-                    html_cache.store("deck", html_key, {}, {"sha256": cache.file_sha256(stage / "deck.html")})
+                for render in renders:
+                    render.wait()
+                if renders:
+                    digests = {name: cache.file_sha256(stage / name) for name in MARP_OUTPUTS}
+                    marp_cache.store("deck", marp_key, {}, digests)
             finally:
-                if html:
-                    html.stop()
+                for render in renders:
+                    render.stop()
             report.written = publish.swap_in(stage, opts.out)
     report.written += recorded
     return report
