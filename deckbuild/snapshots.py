@@ -1,6 +1,7 @@
 """Recorded outputs, committed beside the slides: any change of an output fails until `make accept` records it."""
 
 import json
+import os
 from pathlib import Path
 
 from .cells import Cell, CellResult
@@ -11,7 +12,10 @@ ACCEPT_HINT = "read the output below, then record it with `make accept`"
 
 
 def folder(deck: Path) -> Path:
-    return deck.parent / "snapshots"
+    """slides/snapshots/, or a folder of its own for another data set (ZERODL_MNIST=full), recorded apart."""
+    source = os.environ.get("ZERODL_MNIST", "")
+    base = deck.parent / "snapshots"
+    return base if source in ("", "5k") else base / f"mnist-{source}"
 
 
 def record(cell: Cell, result: CellResult) -> dict:

@@ -48,3 +48,15 @@ def test_new_snippet_needs_accepting(tmp_path):
     proc = build(deck, out, "--no-html")
     assert proc.returncode == 5
     assert "ch.md.j2:5: slide 2: new snippet has no recorded output" in error_line(proc)
+
+
+def test_another_data_set_records_its_outputs_apart(monkeypatch, tmp_path):
+    from deckbuild import snapshots
+
+    deck = tmp_path / "deck.md.j2"
+    monkeypatch.delenv("ZERODL_MNIST", raising=False)
+    assert snapshots.folder(deck) == tmp_path / "snapshots"
+    monkeypatch.setenv("ZERODL_MNIST", "5k")
+    assert snapshots.folder(deck) == tmp_path / "snapshots"
+    monkeypatch.setenv("ZERODL_MNIST", "full")
+    assert snapshots.folder(deck) == tmp_path / "snapshots" / "mnist-full"
