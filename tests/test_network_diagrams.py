@@ -1,0 +1,81 @@
+"""Network diagrams: every figure is written, reads at the width its slide shows it, and draws LAYER_SIZES."""
+
+import re
+import sys
+import warnings
+
+import pytest
+from matplotlib import pyplot as plt
+from matplotlib.patches import Circle
+
+from deckbuild import ROOT
+from deckbuild.slidecheck import MIN_FIGURE_FONT_PX, smallest_text
+from zerodl import three_layer
+
+sys.path.insert(0, str(ROOT / "figures_src"))
+import netdraw
+import network_diagrams
+
+import figstyle
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory):
+    outdir = tmp_path_factory.mktemp("network_diagrams")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph (tofu) is a warning in matplotlib
+        network_diagrams.main(outdir)
+    return outdir
+
+
+def smallest_glyph(svg: str) -> float:
+    """Smallest text size counting mathtext's sub/superscripts, which slidecheck reads at the size of their base."""
+    sizes = []
+    for block in svg.split('<g id="text_')[1:]:
+        base = re.search(r"scale\(([\d.]+) -\1\)", block)
+        if base:
+            nested = [float(k) for k in re.findall(r"<use [^>]*scale\(([\d.]+)\)", block)]
+            sizes.append(float(base.group(1)) * 100 * min([1.0, *nested]))
+    return min(sizes)
+
+
+@pytest.mark.parametrize("name", sorted(network_diagrams.DISPLAY_WIDTH))
+def test_text_reads_at_display_width(figures, name):
+    path = figures / f"{name}.svg"
+    size, width = smallest_text(path)
+    shown = network_diagrams.DISPLAY_WIDTH[name] / width
+    assert size * shown >= MIN_FIGURE_FONT_PX  # what the build's browser check measures
+    assert smallest_glyph(path.read_text(encoding="utf-8")) * shown >= MIN_FIGURE_FONT_PX
+
+
+def test_overview_reads_at_its_smaller_use(figures):
+    """「どの層も同じことを繰り返す」は neural_network.svg を 560 px で載せる。"""
+    path = figures / "neural_network.svg"
+    _, width = smallest_text(path)
+    assert smallest_glyph(path.read_text(encoding="utf-8")) * 560 / width >= MIN_FIGURE_FONT_PX
+
+
+def test_no_other_files(figures):
+    assert {p.stem for p in figures.iterdir()} == set(network_diagrams.DISPLAY_WIDTH)
+
+
+def test_layer_positions_follow_sizes():
+    pos = netdraw.layer_positions((2, 3, 2, 2), [0, 1, 2, 3], dy=1.0)
+    assert [len(col) for col in pos] == [2, 3, 2, 2]
+    assert pos[1] == [(1, 1.0), (1, 0.0), (1, -1.0)]  # 上から 1 番目、2 番目…、中央揃え
+    assert pos[0] == [(0, 0.5), (0, -0.5)]
+    with pytest.raises(ValueError):
+        netdraw.layer_positions((2, 3), [0], dy=1.0)
+
+
+def test_drawn_network_has_layer_sizes_neurons():
+    """ニューロンの円は LAYER_SIZES の合計と、出力層以外の層ごとのバイアス「1」。"""
+    sizes = three_layer.LAYER_SIZES
+    figstyle.setup()
+    fig = network_diagrams.neural_network()
+    circles = [p for p in fig.axes[0].patches if isinstance(p, Circle)]
+    plt.close(fig)
+    assert len(circles) == sum(sizes) + len(sizes) - 1
+    columns = sorted({round(c.center[0], 6) for c in circles})
+    per_column = [sum(1 for c in circles if round(c.center[0], 6) == x) for x in columns]
+    assert per_column == [n + 1 for n in sizes[:-1]] + [sizes[-1]]
