@@ -96,11 +96,20 @@ def test_layer_equations_use_each_index_once(layer):
     latex = notation.layer_equations(layer, sizes)
     rows = latex.removeprefix(r"\begin{aligned} ").removesuffix(r" \end{aligned}").split(r" \\ ")
     assert len(rows) == sizes[layer]
+    inputs = (
+        ["x_1", "x_2"] if layer == 1 else [f"z^{{({layer - 1})}}_{m}" for m in range(1, sizes[layer - 1] + 1)]
+    )
     for n, row in enumerate(rows, start=1):
-        weights = re.findall(rf"w\^\{{\({layer}\)\}}_\{{(\d)(\d)\}}", row)
-        assert weights == [(str(n), str(m)) for m in range(1, sizes[layer - 1] + 1)]
-        assert f"b^{{({layer})}}_{n} " in row and row.endswith(f"= h(a^{{({layer})}}_{n})")
-        assert f"z^{{({layer})}}_{n} &" in row
+        weights = re.findall(rf"w\^\{{\({layer}\)\}}_\{{(\d)(\d)\}} (\S+)", row)
+        assert weights == [(str(n), str(m), x) for m, x in enumerate(inputs, start=1)]
+        assert row.startswith(f"a^{{({layer})}}_{n} &=") and row.endswith(f"+ b^{{({layer})}}_{n}")
+
+
+def test_layer_outputs_name_every_neuron():
+    assert notation.layer_outputs(1, (2, 3)) == r"z^{(1)}_n = h(a^{(1)}_n) \quad (n = 1, 2, 3)"
+    assert notation.layer_outputs(1, (2, 2), activation=r"\sigma", output="y").startswith(
+        r"y_n = \sigma(a^{(1)}_n)"
+    )
 
 
 def test_weight_matrix_is_laid_out_like_the_numpy_array():

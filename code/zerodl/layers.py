@@ -12,7 +12,7 @@ class MulLayer:
         return x * y
 
     def backward(self, dout):
-        return dout * self.y, dout * self.x  # 入力を入れ替えて掛ける
+        return dout * self.y, dout * self.x
 
 
 class AddLayer:
@@ -20,7 +20,7 @@ class AddLayer:
         return x + y
 
     def backward(self, dout):
-        return dout, dout  # そのまま流す
+        return dout, dout
 
 
 class Sigmoid:
@@ -60,7 +60,7 @@ class Affine:
 
 
 class SoftmaxWithLoss:
-    """ソフトマックスと交差エントロピー誤差をまとめた最後のレイヤ（t は one-hot 表現）。"""
+    """ソフトマックス + 交差エントロピー誤差（t は one-hot）"""
 
     def forward(self, x, t):
         self.t = t

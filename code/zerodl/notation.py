@@ -18,17 +18,21 @@ def layer_inputs(layer, size):
     return [f"z^{{({layer - 1})}}_{m}" for m in range(1, size + 1)]
 
 
-def layer_equations(layer, sizes, activation="h", output=None):
-    """layer 層目の各ニューロンの式（aligned 環境、1 行）。sizes は (入力層, 隠れ層1, …) のニューロン数。"""
-    n_in, n_out = sizes[layer - 1], sizes[layer]
-    inputs = layer_inputs(layer, n_in)
+def layer_equations(layer, sizes):
+    """layer 層目の各ニューロンの重み付き和の式（aligned 環境、1 行）。sizes は (入力層, 隠れ層1, …) のニューロン数。"""
+    inputs = layer_inputs(layer, sizes[layer - 1])
     rows = []
-    for n in range(1, n_out + 1):
-        a = f"a^{{({layer})}}_{n}"
+    for n in range(1, sizes[layer] + 1):
         total = " + ".join(f"{weight(layer, n, m)} {x}" for m, x in enumerate(inputs, start=1))
-        out = f"{output}_{n}" if output else f"z^{{({layer})}}_{n}"
-        rows.append(f"{a} &= {total} + b^{{({layer})}}_{n} & {out} &= {activation}({a})")
+        rows.append(f"a^{{({layer})}}_{n} &= {total} + b^{{({layer})}}_{n}")
     return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+
+
+def layer_outputs(layer, sizes, activation="h", output=None):
+    """その層の出力の式: z^{(i)}_n = h(a^{(i)}_n)（n = 1, 2, …）。出力層は output="y" で y_n。"""
+    out = f"{output}_n" if output else f"z^{{({layer})}}_n"
+    numbers = ", ".join(str(n) for n in range(1, sizes[layer] + 1))
+    return rf"{out} = {activation}(a^{{({layer})}}_n) \quad (n = {numbers})"
 
 
 def symbol_matrix(rows, cols, entry):
