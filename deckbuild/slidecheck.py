@@ -29,6 +29,8 @@ MIN_FIGURE_FONT_PX = 12  # tick labels and legends of a figure may be smaller th
 # Text in an SVG figure: matplotlib draws glyphs as paths scaled by size/100 ("scale(0.12 -0.12)" is
 # 12 units); other tools write <text font-size="…">. Units are the SVG's own (its viewBox).
 GLYPH_SCALE = re.compile(r"scale\((\d*\.?\d+) -\1\)")
+# Inside one text group, mathtext draws sub- and superscripts as glyphs scaled down again ("scale(0.7)").
+NESTED_SCALE = re.compile(r"<use\b[^>]*?scale\((\d*\.?\d+)\)")
 TEXT_SIZE = re.compile(r"<text\b[^>]*?font-size[:=]\s*\"?(\d*\.?\d+)")
 SVG_WIDTH = re.compile(r"<svg\b[^>]*?(?:viewBox=\"[-\d.]+ [-\d.]+ ([\d.]+)|width=\"([\d.]+))")
 
@@ -139,7 +141,12 @@ def smallest_text(svg: Path) -> tuple[float, float] | None:
         text = svg.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    sizes = [float(s) * 100 for s in GLYPH_SCALE.findall(text)] + [float(s) for s in TEXT_SIZE.findall(text)]
+    sizes = [float(s) for s in TEXT_SIZE.findall(text)]
+    for group in re.split(r"<g id=\"text_", text)[1:]:
+        base = GLYPH_SCALE.search(group)
+        if base:
+            nested = [float(k) for k in NESTED_SCALE.findall(group)]
+            sizes.append(float(base.group(1)) * 100 * min([1.0, *nested]))
     width = SVG_WIDTH.search(text)
     if not sizes or not width:
         return None

@@ -282,9 +282,13 @@ def test_figure_text_size_is_read_from_the_svg(tmp_path):
     ax.set_title("title", fontsize=20)
     ax.set_xlabel("label", fontsize=9)
     ax.tick_params(labelsize=11)
+    plt.rcParams["svg.fonttype"] = "path"
     fig.savefig(tmp_path / "f.svg")
+    ax.set_xlabel("$w^{(1)}_{12}$", fontsize=12)  # mathtext sub/superscripts are drawn at 0.7 of their base
+    fig.savefig(tmp_path / "math.svg")
     plt.close(fig)
     assert slidecheck.smallest_text(tmp_path / "f.svg") == pytest.approx((9, 4 * 72))
+    assert slidecheck.smallest_text(tmp_path / "math.svg")[0] == pytest.approx(12 * 0.7, rel=0.05)
     (tmp_path / "t.svg").write_text('<svg viewBox="0 0 500 100"><text font-size="13">a</text></svg>')
     assert slidecheck.smallest_text(tmp_path / "t.svg") == (13, 500)
     (tmp_path / "none.svg").write_text('<svg width="10" height="10"><circle r="3"/></svg>')
