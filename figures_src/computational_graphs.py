@@ -13,6 +13,7 @@ from typing import NamedTuple
 import graphdraw as gd
 
 import figstyle
+from zerodl.example_functions import GRAPH_INPUT
 from zerodl.layers import AddLayer, MulLayer
 
 # スライドに載せる幅（px）。スライドの figure(..., width=…) と、テストの文字の大きさの確認が使う。
@@ -27,7 +28,7 @@ DISPLAY_WIDTH = {
 }
 
 COEFS = (2.0, 3.0, 4.0)  # f(x1, x2) = (2·x1 + 3·x2) × 4 の定数
-EXAMPLE = {"x1": 1.0, "x2": 2.0}  # 図に書く数を求める入力（スライドの FX1, FX2 と同じ）
+EXAMPLE = GRAPH_INPUT  # 図に書く数を求める入力（スライドのコードと同じ）
 
 
 class Signal(NamedTuple):
