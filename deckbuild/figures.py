@@ -58,7 +58,12 @@ def build_one(
 ) -> tuple[dict[str, Path], str]:
     """Files the script produces (name → cached path), and why it ran ("" when it came from the cache)."""
     name = script.stem
-    key = {"versions": cache.versions(), "runner": RUNNER_FORMAT, "settings": cache.settings()}
+    key = {
+        "versions": cache.versions(),
+        "runner": RUNNER_FORMAT,
+        "settings": cache.settings(),
+        "script": cache.shown(str(script.resolve())),  # another figures folder's script of the same name
+    }
     payload, reason = (None, "forced") if force else figure_cache.lookup(name, key)
     folder = store / name
     if payload is not None and all((folder / f).is_file() for f in payload["files"]):

@@ -44,8 +44,8 @@ def gate_axes(title):
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
     ax.tick_params(labelsize=14)
-    ax.set_xlabel("$x_1$", fontsize=16)
-    ax.set_ylabel("$x_2$", fontsize=16, rotation=0, labelpad=12)
+    ax.set_xlabel("$x_1$", fontsize=19)  # 添字は 0.7 倍で描かれるので、幅 220px でも 12px を超える大きさに
+    ax.set_ylabel("$x_2$", fontsize=19, rotation=0, labelpad=12)
     ax.set_title(title, fontsize=15)
     return fig, ax
 

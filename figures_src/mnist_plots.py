@@ -32,18 +32,9 @@ def digit_figure(image):
 
 def training_history():
     """第4章のスライドと同じデータ・設定・シードで学習させた記録。"""
-    (x_train, t_train), (x_test, t_test) = load_mnist(normalize=True, one_hot_label=True)
+    data = load_mnist(normalize=True, one_hot_label=True)
     network = TwoLayerNet(784, HIDDEN_SIZE, 10)
-    return train(
-        network,
-        x_train,
-        t_train,
-        x_test,
-        t_test,
-        epochs=EPOCHS,
-        batch_size=BATCH_SIZE,
-        learning_rate=LEARNING_RATE,
-    )
+    return train(network, data, epochs=EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE)
 
 
 def learning_curve_figure(history):

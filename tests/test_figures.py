@@ -30,3 +30,21 @@ def test_every_figure_family_has_a_script():
     names = {p.name for p in scripts(ROOT / "figures_src")}
     assert {"perceptron_diagram.py", "gate_regions.py", "xor_circuit.py"} <= names
     assert "figstyle.py" not in names
+
+
+def test_a_script_of_the_same_name_in_another_folder_is_not_served_from_the_cache(tmp_path):
+    from deckbuild import cache
+    from deckbuild.figures import build_one
+
+    store, figure_cache = tmp_path / "store", cache.Cache(tmp_path / "cache")
+    store.mkdir()
+    for folder, figure_name in (("a", "first"), ("b", "second")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "plots.py").write_text(
+            "import sys\nfrom pathlib import Path\n\n\ndef main(outdir):\n"
+            f"    Path(outdir, '{figure_name}.svg').write_text('<svg/>')\n\n\n"
+            "if __name__ == '__main__':\n    main(sys.argv[1])\n"
+        )
+    first, _ = build_one(tmp_path / "a" / "plots.py", store, figure_cache, force=False)
+    second, why = build_one(tmp_path / "b" / "plots.py", store, figure_cache, force=False)
+    assert set(first) == {"first.svg"} and set(second) == {"second.svg"} and why

@@ -60,8 +60,6 @@ class Affine:
 
 
 class SoftmaxWithLoss:
-    """ソフトマックス + 交差エントロピー誤差（t は one-hot）"""
-
     def forward(self, x, t):
         self.t = t
         self.y = softmax(x)

@@ -11,24 +11,27 @@ class History:
     test_acc: list = field(default_factory=list)
     loss: list = field(default_factory=list)  # ミニバッチ 1 回ごと
 
+    def record(self, network, data):
+        """訓練データとテストデータそれぞれの正解率を 1 エポック分として記録する。"""
+        (x_train, t_train), (x_test, t_test) = data
+        self.train_acc.append(network.accuracy(x_train, t_train))
+        self.test_acc.append(network.accuracy(x_test, t_test))
 
-def train(network, x_train, t_train, x_test, t_test, epochs=20, batch_size=100, learning_rate=0.1, seed=0):
+
+def train(network, data, epochs=20, batch_size=100, learning_rate=0.1, seed=0):
+    (x_train, t_train), _ = data
     rng = np.random.default_rng(seed)
-    train_size = x_train.shape[0]
-    iter_per_epoch = max(train_size // batch_size, 1)
+    iter_per_epoch = max(len(x_train) // batch_size, 1)
     history = History()
-    history.train_acc.append(network.accuracy(x_train, t_train))
-    history.test_acc.append(network.accuracy(x_test, t_test))
-
+    history.record(network, data)  # エポック 0（学習前）
     for _ in range(epochs):
         for _ in range(iter_per_epoch):
-            batch_mask = rng.choice(train_size, batch_size)
+            batch_mask = rng.choice(len(x_train), batch_size)
             loss, grads = network.gradient(x_train[batch_mask], t_train[batch_mask])
             for key, grad in grads.items():
                 network.params[key] -= learning_rate * grad
-            history.loss.append(loss)
-        history.train_acc.append(network.accuracy(x_train, t_train))
-        history.test_acc.append(network.accuracy(x_test, t_test))
+            history.loss.append(loss)  # 勾配を求めたときの損失をそのまま記録
+        history.record(network, data)
     return history
 
 
