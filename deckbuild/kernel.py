@@ -14,7 +14,7 @@ from .compare import fold
 from .errors import SnippetError, Where
 
 SETUP = """\
-# この章のセットアップ: 乱数の種を固定し、警告は「種類: 内容」の 1 行で表示する
+# この章のセットアップ: 乱数の種と NumPy の表示設定を既定に戻し、警告は「種類: 内容」の 1 行で表示する
 import random
 import warnings
 
@@ -22,6 +22,7 @@ import numpy as np
 
 random.seed(0)
 np.random.seed(0)
+np.set_printoptions(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False, formatter=None)
 warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\\n"
 """
 

@@ -85,3 +85,89 @@ def test_rendering_shows_no_template_syntax(builds):
     md = (builds[0] / "deck.md").read_text(encoding="utf-8")
     assert "{=" not in md and "{%" not in md and "\u27e6" not in md
     assert Path(builds[0] / "deck.html").stat().st_size > 10_000
+
+
+# Every figure the original deck references (chapters 1-4), by the name our scripts give it, plus the
+# networks of chapters 3 and 4 and the figures this deck adds (the learning curve, step vs. sigmoid).
+SEED_FIGURES = [
+    "perceptron",
+    "xor_gate",
+    "graph_or",
+    "graph_and",
+    "graph_nand",
+    "graph_xor",
+    "step_function",
+    "sigmoid_function",
+    "relu_function",
+    "tanh_function",
+    "neural_network",
+    "neural_network1-1",
+    "neural_network1-2",
+    "neural_network1-3",
+    "neural_network2",
+    "neural_network3",
+    "mnist_5",
+    "numerical_diff_1",
+    "numerical_diff_2",
+    "numerical_diff_3",
+    "graph_two_variable_function",
+    "graph_two_variable_function_gradient",
+    "graph_two_variable_function_learning",
+    "forward_propagation",
+    "backward_propagation_1",
+    "backward_propagation_2",
+    "sigmoid_graph",
+    "relu_graph",
+    "affine_graph",
+    "softmax_graph",
+    "learning_network",
+    "backprop_network_1",
+    "backprop_network_2",
+    "two_layer_network",
+]
+
+
+def test_every_figure_of_the_original_deck_is_regenerated_and_shown(builds):
+    md = (builds[0] / "deck.md").read_text(encoding="utf-8")
+    for name in [*SEED_FIGURES, "learning_curve", "step_vs_sigmoid"]:
+        assert (builds[0] / "figures" / f"{name}.svg").is_file(), name
+        assert f"figures/{name}.svg" in md, name
+
+
+def test_presenter_notes_are_exported(builds):
+    notes = (builds[0] / "deck.notes.txt").read_text(encoding="utf-8")
+    for fact in ("ネイピア数", "Rectified Linear Unit", "バッチ"):
+        assert fact in notes
+    html = (builds[0] / "deck.html").read_text(encoding="utf-8")
+    assert "ネイピア数" in html  # Marp keeps them in the HTML's presenter view too
+
+
+def table_after(md: str, header_start: str) -> list[list[str]]:
+    lines = md[md.index(header_start) :].splitlines()
+    rows = []
+    for line in lines[2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows
+
+
+def test_untrained_network_probabilities_add_up_to_one_hundred(builds):
+    """The original deck's table summed to 99.93 %: ours is printed from the softmax output itself."""
+    md = (builds[0] / "deck.md").read_text(encoding="utf-8")
+    (row,) = table_after(md, "| 数字 | 0 | 1 |")
+    values = [float(v) for v in row[1:]]
+    assert len(values) == 10
+    assert abs(sum(values) - 100) <= 10 * 0.005 + 1e-9  # ten values, each rounded to 0.01
+
+
+def test_epoch_table_starts_before_training_and_has_every_epoch(builds):
+    """The original deck labelled the accuracy before any training as epoch 1."""
+    from zerodl.training import EPOCHS
+
+    md = (builds[0] / "deck.md").read_text(encoding="utf-8")
+    first = table_after(md, "| エポック | 訓練 | テスト |")
+    second = table_after(md[md.index("| エポック | 訓練 | テスト |") + 1 :], "| エポック | 訓練 | テスト |")
+    epochs = [int(r[0]) for r in first + second]
+    assert epochs == list(range(EPOCHS + 1))
+    assert float(first[0][2]) < 0.3 < 0.8 < float(second[-1][2])  # chance before training, learned after
