@@ -1,7 +1,8 @@
 """`make bench`: how long builds take, next to marp-cli alone rendering the same Markdown.
 
 Works on a copy of slides/, code/ and figures_src/ in a temporary folder, so the edits it makes
-(a prose line, a comment in code/zerodl/gates.py) never touch the checkout.
+(a prose line, a comment in code/zerodl/gates.py) never touch the checkout. Then zerodl's training
+speed against a plain float64 baseline (deckbuild.training_bench).
 Usage: python -m deckbuild.bench [--repeat N]
 """
 
@@ -20,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import ROOT, browser
+from . import ROOT, browser, training_bench
 from .errors import ToolError
 from .marp import command
 
@@ -117,7 +118,9 @@ def main() -> int:
         )
         print()
         views(build, env, chapter, args.repeat)
-        return 0 if all(verdicts) else 1
+        print()
+        trained = training_bench.main(["--repeat", str(args.repeat)])
+        return 0 if all(verdicts) and trained == 0 else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
