@@ -64,7 +64,7 @@ lint: $(PY_OK) ## ruff lint and format check
 test: setup lint ## Lint, then the whole pytest suite (snippets, bad input, browser checks, PDF, watch, …)
 	$(PY) -m pytest
 
-bench: setup ## Measure cold, warm, prose-edit and code-edit builds against marp-cli alone
+bench: setup ## Time builds against marp-cli alone, and our training against a float64 textbook baseline
 	$(PY) -m deckbuild.bench
 
 clean: ## Remove _build/ (outputs and cache)

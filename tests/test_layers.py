@@ -95,3 +95,15 @@ def test_two_layer_net_backprop_matches_numerical_gradient_for_every_parameter()
     assert set(grads) == set(numeric) == {"W1", "b1", "W2", "b2"}
     for key in grads:
         np.testing.assert_allclose(grads[key], numeric[key], rtol=1e-4, atol=1e-7, err_msg=key)
+
+
+def test_affine_can_skip_the_input_gradient_and_still_gives_dw_and_db():
+    W, b = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
+    x, upstream = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 4))
+    full, lean = Affine(W, b), Affine(W, b)
+    full.forward(x)
+    lean.forward(x)
+    assert full.backward(upstream).shape == x.shape
+    assert lean.backward(upstream, need_dx=False) is None
+    np.testing.assert_array_equal(lean.dW, full.dW)
+    np.testing.assert_array_equal(lean.db, full.db)

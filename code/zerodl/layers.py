@@ -53,10 +53,10 @@ class Affine:
         self.x = x
         return np.dot(x, self.W) + self.b
 
-    def backward(self, dout):
+    def backward(self, dout, need_dx=True):
         self.dW = np.dot(self.x.T, dout)
         self.db = np.sum(dout, axis=0)
-        return np.dot(dout, self.W.T)
+        return np.dot(dout, self.W.T) if need_dx else None
 
 
 class SoftmaxWithLoss:

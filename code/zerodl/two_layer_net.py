@@ -35,8 +35,9 @@ class TwoLayerNet:
         """誤差逆伝播法: 順伝播で損失を出し、逆順に backward をたどる。損失も返す（記録用に 2 回目の順伝播は要らない）。"""
         loss = self.loss(x, t)
         dout = self.last_layer.backward()
-        for layer in reversed(self.layers):
+        for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
+        self.layers[0].backward(dout, need_dx=False)  # 入力画像についての勾配は使わないので求めない
         affine1, affine2 = self.layers[0], self.layers[2]
         grads = {"W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
         return loss, grads
