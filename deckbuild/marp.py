@@ -75,6 +75,7 @@ class Render:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=notes_env() if "--notes" in flags else None,
         )
 
     def wait(self) -> None:
@@ -90,6 +91,18 @@ class Render:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def notes_env() -> dict:
+    """marp-cli insists on finding a browser before writing notes, though it never starts one for them.
+
+    Without Chromium (`make slides` does not need it) it is pointed at node, so the notes still come out.
+    """
+    try:
+        chromium = browser.find()
+    except ToolError:
+        chromium = command()[0]
+    return {**os.environ, "CHROME_PATH": chromium}
 
 
 def render_html(markdown: Path, html: Path, theme_dir: Path) -> None:

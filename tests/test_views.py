@@ -87,7 +87,7 @@ def test_images_one_png_per_slide_and_a_contact_sheet(chromium, builds):
 
 
 def test_without_chromium_pdf_and_check_fail_with_one_line_and_write_nothing(deck_dir, tmp_path):
-    deck = write_deck(deck_dir, {"ch.md.j2": "## 見出し\n\n本文\n"})
+    deck = write_deck(deck_dir, {"ch.md.j2": "## 見出し\n\n本文\n\n<!-- 発表者用のメモ -->\n"})
     out = tmp_path / "out"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -99,6 +99,11 @@ def test_without_chromium_pdf_and_check_fail_with_one_line_and_write_nothing(dec
         assert "no Chromium found on PATH" in error_line(proc)
         assert "apt-get install chromium fonts-noto-cjk" in error_line(proc)
     assert not (out / "deck.pdf").exists() and not (out / "slides").exists()
+    plain = build(deck, out, env=env)  # `make slides` needs no browser, presenter notes included
+    assert plain.returncode == 0, plain.stderr
+    assert (out / "deck.html").is_file() and "発表者用のメモ" in (out / "deck.notes.txt").read_text(
+        encoding="utf-8"
+    )
 
     proc = build(deck, out, "--pdf", env={"CHROME_PATH": str(tmp_path / "no-such-browser")})
     assert proc.returncode == 8 and "is not an executable browser" in error_line(proc)
