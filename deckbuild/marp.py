@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from . import ROOT, browser, slides
 from .cache import digest
 from .errors import ToolError, Where
 
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 MARP_JS = ROOT / "node_modules" / "@marp-team" / "marp-cli" / "marp-cli.js"
 
 
@@ -39,6 +41,12 @@ def html_key(markdown: str, theme_dir: Path) -> dict:
     """Everything the HTML depends on: the Markdown, the themes and the marp-cli version."""
     themes = {p.name: p.read_text(encoding="utf-8") for p in sorted(theme_dir.glob("*.css"))}
     return {"markdown": digest(markdown), "themes": digest(themes), "marp-cli": version()}
+
+
+def notes_key(markdown: str) -> dict:
+    """Everything the notes depend on: each slide's HTML comments (a prose edit leaves them alone)."""
+    per_slide = [HTML_COMMENT.findall(slide) for slide in slides.split_slides(markdown)]
+    return {"notes": digest(per_slide), "marp-cli": version()}
 
 
 def arguments(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> list[str]:

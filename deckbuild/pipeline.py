@@ -136,22 +136,29 @@ def check_snapshots(
     return []
 
 
-MARP_OUTPUTS = {"deck.html": (), "deck.notes.txt": ("--notes",)}  # file → marp-cli flags
+# The files marp-cli renders from deck.md: flags, and what each depends on (its cache key).
+MARP_OUTPUTS = {
+    "deck.html": ((), marp.html_key),
+    "deck.notes.txt": (("--notes",), lambda markdown, theme_dir: marp.notes_key(markdown)),
+}
 
 
-def reuse_marp(marp_cache: cache.Cache, key: dict, opts: Options, stage: Path) -> bool:
-    """The published deck.html and notes are still right when the Markdown, themes and marp-cli are unchanged."""
-    payload, _ = marp_cache.lookup("deck", key)
-    if payload is None or opts.force:
-        return False
-    for name in MARP_OUTPUTS:
+def marp_renders(
+    markdown: str, theme_dir: Path, opts: Options, stage: Path
+) -> list[tuple[marp.Render, dict]]:
+    """Start marp-cli for each output whose inputs changed; copy the still-right published ones into stage."""
+    marp_cache = cache.Cache(opts.out / ".cache" / "marp")
+    renders = []
+    for name, (flags, key_of) in MARP_OUTPUTS.items():
+        key = key_of(markdown, theme_dir)
+        payload, _ = (None, "") if opts.force else marp_cache.lookup(name, key)
         published = opts.out / name
-        if not published.is_file() or cache.file_sha256(published) != payload.get(name):
-            return False
-    for name in MARP_OUTPUTS:
-        shutil.copy2(opts.out / name, stage / name)
-    opts.log("html: deck.md, themes and marp-cli unchanged; kept the published deck.html and deck.notes.txt")
-    return True
+        if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
+            shutil.copy2(published, stage / name)
+            opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
+        else:
+            renders.append((marp.Render(stage / "deck.md", stage / name, theme_dir, *flags), key))
+    return renders
 
 
 def build(opts: Options) -> Report:
@@ -168,8 +175,6 @@ def build(opts: Options) -> Report:
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = opts.deck.parent / "themes"
-        marp_cache = cache.Cache(opts.out / ".cache" / "html")
-        marp_key = marp.html_key(markdown, theme_dir)
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -178,23 +183,19 @@ def build(opts: Options) -> Report:
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
             (stage / "deck.map.json").write_text(sourcemap.dump(rendering.origins), encoding="utf-8")
             lint.lint(markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md"))
-            renders = []
-            if opts.html and not reuse_marp(marp_cache, marp_key, opts, stage):
-                renders = [
-                    marp.Render(stage / "deck.md", stage / name, theme_dir, *flags)
-                    for name, flags in MARP_OUTPUTS.items()
-                ]
+            renders = marp_renders(markdown, theme_dir, opts, stage) if opts.html else []
             try:
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
                 nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
-                for render in renders:
+                marp_cache = cache.Cache(opts.out / ".cache" / "marp")
+                for render, key in renders:
                     render.wait()
-                if renders:
-                    digests = {name: cache.file_sha256(stage / name) for name in MARP_OUTPUTS}
-                    marp_cache.store("deck", marp_key, {}, digests)
+                    marp_cache.store(
+                        render.target.name, key, {}, {"sha256": cache.file_sha256(render.target)}
+                    )
             finally:
-                for render in renders:
+                for render, _ in renders:
                     render.stop()
             report.written = publish.swap_in(stage, opts.out)
     report.written += recorded

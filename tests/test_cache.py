@@ -128,3 +128,24 @@ def test_chapter_key_holds_the_settings_the_code_reads(monkeypatch):
     assert full["settings"]["ZERODL_MNIST"] == "full" and full["snippets"] == default["snippets"]
     assert cache.explain(["settings"], default, full) == "ZERODL_MNIST changed"
     assert default["versions"]["mlxtend"] == "0.25.0"
+
+
+def test_marp_renders_only_the_outputs_whose_inputs_changed(tmp_path):
+    """A prose edit re-renders deck.html only; the presenter notes follow the notes alone."""
+    deck = write_deck(tmp_path / "deck", {"a.md.j2": "## A\n\n本文\n\n<!-- メモ 1 -->\n"})
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept").returncode == 0
+
+    def rendered(proc) -> set[str]:
+        assert proc.returncode == 0, proc.stderr
+        kept = set(re.findall(r"^marp: (\S+) is still right", proc.stderr, re.MULTILINE))
+        return {"deck.html", "deck.notes.txt"} - kept
+
+    a = deck.parent / "a.md.j2"
+    assert rendered(build(deck, out)) == set()
+    a.write_text(a.read_text().replace("本文", "書き直した本文"))
+    assert rendered(build(deck, out)) == {"deck.html"}
+    assert "書き直した本文" in (out / "deck.html").read_text(encoding="utf-8")
+    a.write_text(a.read_text().replace("メモ 1", "メモ 2"))
+    assert rendered(build(deck, out)) == {"deck.html", "deck.notes.txt"}
+    assert "メモ 2" in (out / "deck.notes.txt").read_text(encoding="utf-8")
