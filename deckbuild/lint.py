@@ -65,7 +65,7 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
     fm_block, body = slides.split_front_matter(markdown)
     offset = fm_block.count("\n")
     code_lines: set[int] = set()
-    for tok in slides.parser().parse(body):
+    for tok in slides.tokens(body):
         if tok.type in ("fence", "code_block") and tok.map:
             start, end = tok.map[0] + offset, tok.map[1] + offset
             code_lines.update(range(start, end))

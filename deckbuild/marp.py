@@ -43,10 +43,34 @@ def html_key(markdown: str, theme_dir: Path) -> dict:
     return {"markdown": digest(markdown), "themes": digest(themes), "marp-cli": version()}
 
 
+def slide_comments(markdown: str) -> list[list[str]]:
+    """Each slide's HTML comments as Marp reads them: comment blocks and inline comments, not in code."""
+    _, body = slides.split_front_matter(markdown)
+    found: list[list[str]] = [[]]
+    for tok in slides.tokens(body):
+        if tok.type == "hr" and tok.level == 0:
+            found.append([])
+        elif tok.type == "html_block" and tok.content.lstrip().startswith("<!--"):
+            found[-1] += HTML_COMMENT.findall(tok.content)  # inside another HTML block, Marp ignores one
+        elif tok.type == "inline":
+            found[-1] += [
+                c.content
+                for c in tok.children or []
+                if c.type == "html_inline" and c.content.startswith("<!--")
+            ]
+    return found
+
+
 def notes_key(markdown: str) -> dict:
-    """Everything the notes depend on: each slide's HTML comments (a prose edit leaves them alone)."""
-    per_slide = [HTML_COMMENT.findall(slide) for slide in slides.split_slides(markdown)]
-    return {"notes": digest(per_slide), "marp-cli": version()}
+    """Everything the notes depend on: each slide's comments (a prose edit leaves them alone)."""
+    return {"notes": digest(slide_comments(markdown)), "marp-cli": version()}
+
+
+def notes_source(markdown: str) -> str:
+    """deck.md reduced to its front matter and each slide's comments: marp-cli writes the same notes from it,
+    in half the time of the whole deck."""
+    front, _ = slides.split_front_matter(markdown)
+    return front + "\n\n---\n\n".join("\n\n".join(c) for c in slide_comments(markdown)) + "\n"
 
 
 def arguments(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> list[str]:

@@ -7,12 +7,10 @@ from .cells import Cell, CellResult
 from .kernel import SETUP
 
 
-def markdown_cells(text: str) -> list[str]:
-    """Cut Markdown at slide rules; drop the rules and empty pieces."""
-    lines = text.splitlines()
-    cuts = set(slides.separator_lines(text))
+def markdown_cells(text: str, cuts: set[int]) -> list[str]:
+    """Cut Markdown at the slide rules on lines `cuts` (0-based, in `text`); drop the rules and empty pieces."""
     pieces, current = [], []
-    for n, line in enumerate(lines):
+    for n, line in enumerate(text.splitlines()):
         if n in cuts:
             pieces.append(current)
             current = []
@@ -37,12 +35,15 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
     import nbformat
 
     snippets = {c.placeholder: c for c in cells if c.in_notebook}
-    _, body = slides.split_front_matter(text)
+    front, body = slides.split_front_matter(text)
+    rules = [n - front.count("\n") for n in slides.separator_lines(text)]  # parsed once, as lines of body
     parts = re.split("(" + "|".join(map(re.escape, snippets)) + ")", body) if snippets else [body]
     nb_cells: list[dict] = []
     count = 0
     set_up: set[str] = set()
+    line = 0  # where the current part starts in body
     for part in parts:
+        start, line = line, line + part.count("\n")
         if part in snippets:
             cell = snippets[part]
             if cell.chapter not in set_up:
@@ -56,7 +57,8 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
             nb_cells.append(code_cell(cell.code.rstrip("\n"), count, outputs))
         else:
             nb_cells.extend(
-                {"cell_type": "markdown", "metadata": {}, "source": md} for md in markdown_cells(part)
+                {"cell_type": "markdown", "metadata": {}, "source": md}
+                for md in markdown_cells(part, {n - start for n in rules if start <= n <= line})
             )
     for n, cell in enumerate(nb_cells):
         cell["id"] = f"cell-{n:03d}"

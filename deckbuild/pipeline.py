@@ -136,28 +136,32 @@ def check_snapshots(
     return []
 
 
-# The files marp-cli renders from deck.md: flags, and what each depends on (its cache key).
-MARP_OUTPUTS = {
-    "deck.html": ((), marp.html_key),
-    "deck.notes.txt": (("--notes",), lambda markdown, theme_dir: marp.notes_key(markdown)),
-}
-
-
 def marp_renders(
     markdown: str, theme_dir: Path, opts: Options, stage: Path
 ) -> list[tuple[marp.Render, dict]]:
-    """Start marp-cli for each output whose inputs changed; copy the still-right published ones into stage."""
+    """Start marp-cli for deck.html and the presenter notes, each only when what it depends on changed;
+    copy the published file that is still right into stage instead."""
     marp_cache = cache.Cache(opts.out / ".cache" / "marp")
+    notes_md = opts.out / ".cache" / "marp" / "notes.md"
+
+    def notes_input() -> Path:
+        notes_md.parent.mkdir(parents=True, exist_ok=True)
+        notes_md.write_text(marp.notes_source(markdown), encoding="utf-8")
+        return notes_md
+
+    jobs = [
+        ("deck.html", marp.html_key(markdown, theme_dir), lambda: stage / "deck.md", ()),
+        ("deck.notes.txt", marp.notes_key(markdown), notes_input, ("--notes",)),
+    ]
     renders = []
-    for name, (flags, key_of) in MARP_OUTPUTS.items():
-        key = key_of(markdown, theme_dir)
+    for name, key, source, flags in jobs:
         payload, _ = (None, "") if opts.force else marp_cache.lookup(name, key)
         published = opts.out / name
         if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
             shutil.copy2(published, stage / name)
             opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
         else:
-            renders.append((marp.Render(stage / "deck.md", stage / name, theme_dir, *flags), key))
+            renders.append((marp.Render(source(), stage / name, theme_dir, *flags), key))
     return renders
 
 

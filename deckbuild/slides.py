@@ -15,6 +15,12 @@ def parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")
 
 
+@lru_cache(maxsize=8)
+def tokens(body: str) -> tuple:
+    """markdown-it's block tokens of a text, parsed once per build (several steps read the same deck)."""
+    return tuple(parser().parse(body))
+
+
 def split_front_matter(text: str) -> tuple[str, str]:
     """Return (front matter block including its fences, body); the first is empty if there is none."""
     m = FRONT_MATTER.match(text)
@@ -39,7 +45,7 @@ def separator_lines(text: str) -> list[int]:
     """0-based line numbers of the `---` rules that split slides (top-level rules, as Marpit does)."""
     block, body = split_front_matter(text)
     offset = block.count("\n")
-    return [tok.map[0] + offset for tok in parser().parse(body) if tok.type == "hr" and tok.level == 0]
+    return [tok.map[0] + offset for tok in tokens(body) if tok.type == "hr" and tok.level == 0]
 
 
 def split_slides(text: str) -> list[str]:
@@ -53,12 +59,12 @@ def headings(text: str) -> list[str]:
     """The first heading of every slide ("" for a slide without one), as plain text."""
     _, body = split_front_matter(text)
     found = [""]
-    tokens = parser().parse(body)
-    for i, tok in enumerate(tokens):
+    parsed = tokens(body)
+    for i, tok in enumerate(parsed):
         if tok.type == "hr" and tok.level == 0:
             found.append("")
         elif tok.type == "heading_open" and not found[-1]:
-            found[-1] = re.sub(r"<[^>]+>", " ", tokens[i + 1].content).strip()
+            found[-1] = re.sub(r"<[^>]+>", " ", parsed[i + 1].content).strip()
     return found
 
 

@@ -149,3 +149,31 @@ def test_marp_renders_only_the_outputs_whose_inputs_changed(tmp_path):
     a.write_text(a.read_text().replace("メモ 1", "メモ 2"))
     assert rendered(build(deck, out)) == {"deck.html", "deck.notes.txt"}
     assert "メモ 2" in (out / "deck.notes.txt").read_text(encoding="utf-8")
+
+
+def test_notes_from_the_reduced_source_are_what_marp_writes_from_the_whole_deck(tmp_path):
+    import os
+    import subprocess
+
+    from deckbuild import marp
+
+    body = (
+        "<!-- _class: lead -->\n\n## 表紙\n\n<!-- 1 枚目のメモ -->\n\n---\n\n## コード\n\n"
+        "```text\n<!-- コードの中はメモではない -->\n```\n\n本文 <!-- 行内のメモ --> 続き\n\n---\n\n"
+        "## メモなし\n\n---\n\n<!--\n複数行の\nメモ\n-->\n\n<div>\n<!-- div の中はメモではない -->\n</div>\n"
+    )
+    deck = write_deck(tmp_path / "deck", {"a.md.j2": body})
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept").returncode == 0
+    whole = tmp_path / "whole.txt"
+    env = {**os.environ, "CHROME_PATH": marp.command()[0]}
+    args = [*marp.command(), "--no-stdin", "--notes", "-o", str(whole), str(out / "deck.md")]
+    subprocess.run(args, check=True, capture_output=True, env=env)
+    notes = (out / "deck.notes.txt").read_text(encoding="utf-8")
+    assert notes == whole.read_text(encoding="utf-8")
+    assert (
+        "行内のメモ" in notes
+        and "複数行の" in notes
+        and "コードの中" not in notes
+        and "div の中" not in notes
+    )
