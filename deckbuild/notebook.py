@@ -77,5 +77,8 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
             "cells": nb_cells,
         }
     )
-    nbformat.validate(nb)
-    return nbformat.writes(nb)
+    problem: dict = {}
+    text = nbformat.writes(nb, capture_validation_error=problem)  # validates (once) while writing
+    if problem:
+        raise problem["ValidationError"]
+    return text

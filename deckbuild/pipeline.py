@@ -136,33 +136,25 @@ def check_snapshots(
     return []
 
 
-def marp_renders(
-    markdown: str, theme_dir: Path, opts: Options, stage: Path
+def start_marp(
+    name: str, markdown: str, theme_dir: Path, opts: Options, stage: Path
 ) -> list[tuple[marp.Render, dict]]:
-    """Start marp-cli for deck.html and the presenter notes, each only when what it depends on changed;
-    copy the published file that is still right into stage instead."""
-    marp_cache = cache.Cache(opts.out / ".cache" / "marp")
-    notes_md = opts.out / ".cache" / "marp" / "notes.md"
-
-    def notes_input() -> Path:
-        notes_md.parent.mkdir(parents=True, exist_ok=True)
-        notes_md.write_text(marp.notes_source(markdown), encoding="utf-8")
-        return notes_md
-
-    jobs = [
-        ("deck.html", marp.html_key(markdown, theme_dir), lambda: stage / "deck.md", ()),
-        ("deck.notes.txt", marp.notes_key(markdown), notes_input, ("--notes",)),
-    ]
-    renders = []
-    for name, key, source, flags in jobs:
-        payload, _ = (None, "") if opts.force else marp_cache.lookup(name, key)
-        published = opts.out / name
-        if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
-            shutil.copy2(published, stage / name)
-            opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
-        else:
-            renders.append((marp.Render(source(), stage / name, theme_dir, *flags), key))
-    return renders
+    """Start marp-cli for deck.html or the presenter notes when what it depends on changed (the render and
+    its cache key); otherwise copy the published file, still right, into stage and start nothing."""
+    if name == "deck.html":
+        key, source, flags = marp.html_key(markdown, theme_dir), stage / "deck.md", ()
+    else:
+        key, source, flags = marp.notes_key(markdown), opts.out / ".cache" / "marp" / "notes.md", ("--notes",)
+    payload, _ = (None, "") if opts.force else cache.Cache(opts.out / ".cache" / "marp").lookup(name, key)
+    published = opts.out / name
+    if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
+        shutil.copy2(published, stage / name)
+        opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
+        return []
+    if name != "deck.html":
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(marp.notes_source(markdown), encoding="utf-8")
+    return [(marp.Render(source, stage / name, theme_dir, *flags), key)]
 
 
 def build(opts: Options) -> Report:
@@ -186,9 +178,15 @@ def build(opts: Options) -> Report:
                     shutil.copy2(produced[name], stage / "figures" / name)
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
             (stage / "deck.map.json").write_text(sourcemap.dump(rendering.origins), encoding="utf-8")
-            lint.lint(markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md"))
-            renders = marp_renders(markdown, theme_dir, opts, stage) if opts.html else []
+            renders = []
             try:
+                if opts.html:  # marp-cli takes longest: start it first, stop it if the lint fails
+                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage)
+                lint.lint(
+                    markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md")
+                )
+                if opts.html:
+                    renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage)
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
                 nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
