@@ -137,23 +137,24 @@ def check_snapshots(
 
 
 def start_marp(
-    name: str, markdown: str, theme_dir: Path, opts: Options, stage: Path
+    name: str, markdown: str, theme_dir: Path, opts: Options, stage: Path, marp_cache: cache.Cache
 ) -> list[tuple[marp.Render, dict]]:
     """Start marp-cli for deck.html or the presenter notes when what it depends on changed (the render and
     its cache key); otherwise copy the published file, still right, into stage and start nothing."""
-    if name == "deck.html":
-        key, source, flags = marp.html_key(markdown, theme_dir), stage / "deck.md", ()
-    else:
-        key, source, flags = marp.notes_key(markdown), opts.out / ".cache" / "marp" / "notes.md", ("--notes",)
-    payload, _ = (None, "") if opts.force else cache.Cache(opts.out / ".cache" / "marp").lookup(name, key)
+    notes = name == "deck.notes.txt"
+    key = marp.notes_key(markdown) if notes else marp.html_key(markdown, theme_dir)
+    payload, _ = (None, "") if opts.force else marp_cache.lookup(name, key)
     published = opts.out / name
     if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
         shutil.copy2(published, stage / name)
         opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
         return []
-    if name != "deck.html":
+    source = stage / "deck.md"
+    if notes:
+        source = marp_cache.folder / "notes.md"
         source.parent.mkdir(parents=True, exist_ok=True)
         source.write_text(marp.notes_source(markdown), encoding="utf-8")
+    flags = ("--notes",) if notes else ()
     return [(marp.Render(source, stage / name, theme_dir, *flags), key)]
 
 
@@ -179,18 +180,18 @@ def build(opts: Options) -> Report:
             (stage / "deck.md").write_text(markdown, encoding="utf-8")
             (stage / "deck.map.json").write_text(sourcemap.dump(rendering.origins), encoding="utf-8")
             renders = []
+            marp_cache = cache.Cache(opts.out / ".cache" / "marp")
             try:
                 if opts.html:  # marp-cli takes longest: start it first, stop it if the lint fails
-                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage)
+                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache)
                 lint.lint(
                     markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md")
                 )
                 if opts.html:
-                    renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage)
+                    renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
                 nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
-                marp_cache = cache.Cache(opts.out / ".cache" / "marp")
                 for render, key in renders:
                     render.wait()
                     marp_cache.store(

@@ -3,7 +3,6 @@
 import re
 from bisect import bisect_right
 from functools import lru_cache
-from itertools import pairwise
 
 from markdown_it import MarkdownIt
 
@@ -46,13 +45,6 @@ def separator_lines(text: str) -> list[int]:
     block, body = split_front_matter(text)
     offset = block.count("\n")
     return [tok.map[0] + offset for tok in tokens(body) if tok.type == "hr" and tok.level == 0]
-
-
-def split_slides(text: str) -> list[str]:
-    """The text of each slide (the first one with the front matter), split at the slide rules."""
-    lines = text.split("\n")
-    bounds = [-1, *separator_lines(text), len(lines)]
-    return ["\n".join(lines[start + 1 : end]) for start, end in pairwise(bounds)]
 
 
 def headings(text: str) -> list[str]:
