@@ -74,9 +74,8 @@ def main() -> int:
 
         chapter = sorted((work / "slides").glob("ch1_*.md.j2"))[0]
         prose = []
-        for n in range(
-            args.repeat
-        ):  # words changed in a slide: deck.html is rendered again, the notes are not
+        # words changed in a slide: deck.html is rendered again, the notes are not
+        for n in range(args.repeat):
             text = chapter.read_text(encoding="utf-8")
             chapter.write_text(text.replace("\n## ", f"\n## 改{n} ", 1), encoding="utf-8")
             prose.append(timed(build, env))
