@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+import shutil
 import sys
 import sysconfig
 import tempfile
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from . import ROOT
 
-CACHE_FORMAT = 2  # bumped when what an entry holds changes (2: stream outputs merged)
+CACHE_FORMAT = 3  # bumped when what an entry holds changes (2: stream outputs merged, 3: sealed by a digest)
 SKIPPED_SUFFIXES = (".pyc", ".so", ".pth")
 IGNORED_DIRS = ("/proc/", "/dev/", "/sys/", "/etc/")
 # Environment variables the project code reads (zerodl.mnist): another data set means other outputs.
@@ -106,7 +107,11 @@ def changed(deps: dict[str, str]) -> list[str]:
 
 
 class Cache:
-    """One JSON entry per name under a folder; written atomically, so an interrupted build leaves no bad entry."""
+    """One JSON entry per name under a folder, sealed with a digest over its content.
+
+    Entries are written atomically, so an interrupted build leaves no bad entry; an entry damaged
+    afterwards (edited by hand, cut short, overwritten) fails its digest and is a miss, never trusted.
+    """
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -114,35 +119,88 @@ class Cache:
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.json"
 
-    def lookup(self, name: str, key: dict) -> tuple[dict | None, str]:
-        """(payload, "") on a hit; (None, why it must run) on a miss."""
-        try:
-            entry = json.loads(self.path(name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+    def lookup(self, name: str, key: dict, check=None) -> tuple[dict | None, str]:
+        """(payload, "") on a hit; (None, why it must run) on a miss.
+
+        check(payload), when given, raises ValueError, KeyError or TypeError on a payload of the
+        wrong shape: that entry is a miss too, so no cached entry can crash a build.
+        """
+        path = self.path(name)
+        if not path.exists() and not path.is_symlink():
             return None, "not cached yet"
-        if entry.get("format") != CACHE_FORMAT:
-            return None, "cache format changed"
-        old = entry.get("key", {})
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            return None, "cache entry corrupt: not UTF-8 text"
+        except OSError as e:
+            return None, f"cache entry corrupt: cannot be read ({e.strerror or type(e).__name__})"
+        if not text.strip():
+            return None, "cache entry corrupt: empty file"
+        try:
+            entry = json.loads(text)
+        except ValueError:
+            return None, "cache entry corrupt: not complete JSON"
+        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT:
+            if isinstance(entry, dict) and isinstance(entry.get("format"), int):
+                return None, "cache format changed"
+            return None, "cache entry corrupt: not an entry of this cache"
+        problem = shape_problem(entry)
+        if problem:
+            return None, f"cache entry corrupt: {problem}"
+        if entry["digest"] != seal(entry):
+            return None, "cache entry corrupt: its content does not match its digest"
+        old = entry["key"]
         differing = [k for k in key if old.get(k) != key[k]]
         if differing:
             return None, explain(differing, old, key)
-        stale = changed(entry.get("deps", {}))
+        stale = changed(entry["deps"])
         if stale:
             more = f" and {len(stale) - 3} more" if len(stale) > 3 else ""
             return None, ", ".join(stale[:3]) + more + " changed"
+        if check is not None:
+            try:
+                check(entry["payload"])
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                return None, f"cache entry corrupt: {e or type(e).__name__}"
         return entry["payload"], ""
 
-    def store(self, name: str, key: dict, deps: dict[str, str], payload: dict) -> None:
+    def store(self, name: str, key: dict, deps: dict[str, str | None], payload: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         entry = {"format": CACHE_FORMAT, "key": key, "deps": deps, "payload": payload}
+        entry["digest"] = seal(entry)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(entry, f, ensure_ascii=False)
+            clear(self.path(name))
             os.replace(tmp, self.path(name))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def seal(entry: dict) -> str:
+    """The digest of an entry: over its format, key, dependencies and payload together."""
+    return digest({k: entry[k] for k in ("format", "key", "deps", "payload")})
+
+
+def shape_problem(entry: dict) -> str:
+    """What is wrong with the envelope of an entry ("" when nothing is)."""
+    kinds = {"key": dict, "deps": dict, "payload": dict, "digest": str}
+    for field, kind in kinds.items():
+        if not isinstance(entry.get(field), kind):
+            return f"its {field!r} is missing or not a {kind.__name__}"
+    if not all(isinstance(v, str | None) for v in entry["deps"].values()):
+        return "its 'deps' are not file digests"
+    return ""
+
+
+def clear(path: Path) -> None:
+    """Make room for a file at path: whatever is there that is not a regular file goes."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink():
+        path.unlink()
 
 
 def explain(differing: list[str], old: dict, new: dict) -> str:

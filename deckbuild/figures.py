@@ -64,22 +64,45 @@ def build_one(
         "settings": cache.settings(),
         "script": cache.shown(str(script.resolve())),  # another figures folder's script of the same name
     }
-    payload, reason = (None, "forced") if force else figure_cache.lookup(name, key)
     folder = store / name
-    if payload is not None and all((folder / f).is_file() for f in payload["files"]):
-        return {f: folder / f for f in payload["files"]}, ""
+    payload, reason = (None, "forced") if force else figure_cache.lookup(name, key, files_check)
+    if payload is not None:
+        reason = damaged(folder, payload["files"])
+        if not reason:
+            return {f: folder / f for f in payload["files"]}, ""
     fresh = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=store))
     try:
         report = run_script(script, fresh)
-        files = sorted(p.name for p in fresh.iterdir() if p.is_file())
-        if folder.exists():
-            shutil.rmtree(folder)
+        files = {p.name: cache.file_sha256(p) for p in sorted(fresh.iterdir()) if p.is_file()}
+        cache.clear(folder)
+        folder.unlink(missing_ok=True)  # a file where the figures' folder belongs
         fresh.rename(folder)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
     deps = cache.dependencies(report["modules"], report["reads"])
     figure_cache.store(name, key, deps, {"files": files})
     return {f: folder / f for f in files}, reason or "cache miss"
+
+
+def files_check(payload: dict) -> None:
+    """A figure entry names plain file names with their digests, nothing that could point elsewhere."""
+    files = payload["files"]
+    if not isinstance(files, dict):
+        raise TypeError("its files are not a name → digest table")
+    for fname, digest in files.items():
+        if Path(fname).name != fname or fname.startswith(".") or not isinstance(digest, str):
+            raise ValueError(f"bad figure file name {fname!r}")
+
+
+def damaged(folder: Path, files: dict[str, str]) -> str:
+    """Why the cached figure files cannot be published as they are ("" when every one verifies)."""
+    for fname, digest in files.items():
+        path = folder / fname
+        if path.is_symlink() or not path.is_file():
+            return f"cache entry corrupt: figure file {fname} is missing"
+        if cache.file_sha256(path) != digest:
+            return f"cache entry corrupt: figure file {fname} does not match its digest"
+    return ""
 
 
 def build_all(src: Path, cache_dir: Path, log, force: bool = False) -> dict[str, Path]:

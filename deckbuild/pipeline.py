@@ -48,13 +48,32 @@ def chapter_key(cells: list[Cell]) -> dict:
     }
 
 
+RESULT_FIELDS = {"text": str, "chars": int, "lines": int, "digest": str, "nb_outputs": list}
+
+
+def results_check(cells: list[Cell]):
+    """A cached chapter's payload must hold one well-formed result per cell, or it is not used."""
+
+    def check(payload: dict) -> None:
+        results = payload["results"]
+        if not isinstance(results, list) or len(results) != len(cells):
+            raise ValueError(f"{len(cells)} results expected")
+        for r in results:
+            if set(r) != set(RESULT_FIELDS) or not all(isinstance(r[k], t) for k, t in RESULT_FIELDS.items()):
+                raise ValueError("a result of the wrong shape")
+
+    return check
+
+
 def execute(rendering: templates.Rendering, opts: Options, report: Report) -> dict[int, CellResult]:
     """Results of every cell, by its position in the deck; each chapter from the cache or a fresh kernel."""
     chapter_cache = cache.Cache(opts.out / ".cache" / "chapters")
     results: dict[int, CellResult] = {}
     for chapter, cells in rendering.chapters().items():
         key = chapter_key(cells)
-        payload, reason = (None, "forced") if opts.force else chapter_cache.lookup(chapter, key)
+        payload, reason = (
+            (None, "forced") if opts.force else chapter_cache.lookup(chapter, key, results_check(cells))
+        )
         if payload is not None:
             outs = [CellResult.from_json(r) for r in payload["results"]]
             opts.log(f"chapter {chapter}: {len(cells)} cell(s) from cache")

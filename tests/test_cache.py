@@ -85,7 +85,7 @@ def test_a_damaged_cache_entry_is_rerun_not_trusted(tmp_path):
     entry.write_text(entry.read_text()[:40])  # as if cut short
     proc = build(deck, out, "--no-html", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert chapter_states(proc.stderr)["b"] == "ran (not cached yet)"
+    assert chapter_states(proc.stderr)["b"] == "ran (cache entry corrupt: not complete JSON)"
 
 
 def test_snippet_edit_reruns_its_chapter(tmp_path):
