@@ -65,7 +65,7 @@ test: setup lint ## Lint, then the whole pytest suite (snippets, bad input, brow
 	$(PY) -m pytest
 
 bench: setup ## Time builds against marp-cli alone, and our training against a float64 textbook baseline
-	$(PY) -m deckbuild.bench
+	$(PY) -m bench.decks
 
 clean: ## Remove _build/ (outputs and cache)
 	rm -rf _build

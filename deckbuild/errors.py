@@ -94,3 +94,9 @@ class CheckError(DeckError):
     """The deck, looked at in a real browser, has findings: overflow, broken images, math errors, tofu, …"""
 
     exit_code = 10
+
+
+class ConfigError(DeckError):
+    """The deck's [tool.deckbuild] table in pyproject.toml has an unknown key or a value of the wrong type."""
+
+    exit_code = 11

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cache
+from .config import DEFAULTS, Config
 from .errors import FigureError, Where
 from .templates import FigureRef, display_path
 
@@ -53,17 +54,21 @@ def script_failure(script: Path, stderr: str) -> FigureError:
     return FigureError(f"figure script failed: {last}", Where(display_path(script), line_no))
 
 
+def figure_key(script: Path, cfg: Config) -> dict:
+    return {
+        "versions": cache.versions(cfg.cache_packages),
+        "runner": RUNNER_FORMAT,
+        "settings": cache.settings(cfg.cache_env),
+        "script": cache.shown(str(script.resolve())),  # another figures folder's script of the same name
+    }
+
+
 def build_one(
-    script: Path, store: Path, figure_cache: cache.Cache, force: bool
+    script: Path, store: Path, figure_cache: cache.Cache, force: bool, cfg: Config = DEFAULTS
 ) -> tuple[dict[str, Path], str]:
     """Files the script produces (name → cached path), and why it ran ("" when it came from the cache)."""
     name = script.stem
-    key = {
-        "versions": cache.versions(),
-        "runner": RUNNER_FORMAT,
-        "settings": cache.settings(),
-        "script": cache.shown(str(script.resolve())),  # another figures folder's script of the same name
-    }
+    key = figure_key(script, cfg)
     folder = store / name
     payload, reason = (None, "forced") if force else figure_cache.lookup(name, key, files_check)
     if payload is not None:
@@ -105,7 +110,9 @@ def damaged(folder: Path, files: dict[str, str]) -> str:
     return ""
 
 
-def build_all(src: Path, cache_dir: Path, log, force: bool = False) -> dict[str, Path]:
+def build_all(
+    src: Path, cache_dir: Path, log, force: bool = False, cfg: Config = DEFAULTS
+) -> dict[str, Path]:
     """Every figure the scripts produce, name → file in the figure cache."""
     store = cache_dir / "figure-files"
     store.mkdir(parents=True, exist_ok=True)
@@ -117,7 +124,7 @@ def build_all(src: Path, cache_dir: Path, log, force: bool = False) -> dict[str,
 
     def one(script: Path):
         t = time.monotonic()
-        files, reason = build_one(script, store, figure_cache, force)
+        files, reason = build_one(script, store, figure_cache, force, cfg)
         state = f"ran ({reason}) in {time.monotonic() - t:.1f}s" if reason else "from cache"
         log(f"figures: {display_path(script)}: {len(files)} file(s) {state}")
         return script, files

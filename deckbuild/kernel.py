@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from hashlib import sha256
 from pathlib import Path
 
+from . import config, present
 from .cells import Cell, CellResult
 from .compare import fold
 from .errors import SnippetError, Where
@@ -35,11 +36,20 @@ TEXT_CAP = 1_000_000  # characters of one output kept in memory and cache
 NB_CAP = 100_000  # characters of one output kept in the notebook
 
 
-def kernel_env() -> dict:
+def kernel_env(deck_dir: Path | None = None) -> dict:
+    """The kernel's environment: reproducible settings, the deck's code folders first on PYTHONPATH,
+    and the module of value()/table() helpers its configuration names (read by deckbuild.present)."""
     env = dict(os.environ)
     env.update(
         MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1", PYTHONWARNINGS="default"
     )
+    if deck_dir is not None:
+        cfg = config.for_deck(deck_dir)
+        paths = [str(p) for p in cfg.code_dirs] + [
+            p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p
+        ]
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        env[present.HELPERS_ENV] = cfg.helpers
     return env
 
 
@@ -154,7 +164,7 @@ class ChapterKernel:
             resources={"metadata": {"path": str(self.cwd)}},
         )
         self.stack.enter_context(
-            self.client.setup_kernel(env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL)
+            self.client.setup_kernel(env=kernel_env(self.cwd), cwd=str(self.cwd), stderr=subprocess.DEVNULL)
         )
         self.execute(TRACK_READS, 30)
         self.execute(SETUP, 60)

@@ -6,7 +6,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, cache, figures, kernel, lint, marp, notebook, publish, snapshots, sourcemap, templates
+from . import (
+    ROOT,
+    cache,
+    config,
+    figures,
+    kernel,
+    lint,
+    marp,
+    notebook,
+    publish,
+    snapshots,
+    sourcemap,
+    templates,
+)
 from .cells import Cell, CellResult
 from .compare import diff, matches
 from .errors import ExpectationError, SnippetError
@@ -24,8 +37,7 @@ def stderr_log(message: str) -> None:
 class Options:
     deck: Path = ROOT / "slides" / "deck.md.j2"
     out: Path = ROOT / "_build"
-    code_dir: Path = ROOT / "code"
-    figures_src: Path = ROOT / "figures_src"
+    figures_src: Path | None = None  # None: the deck's configuration says (config.figures)
     accept: bool = False
     html: bool = True
     force: bool = False
@@ -39,12 +51,12 @@ class Report:
     cached: list[str] = field(default_factory=list)
 
 
-def chapter_key(cells: list[Cell]) -> dict:
+def chapter_key(cells: list[Cell], cfg: config.Config) -> dict:
     return {
         "snippets": cache.digest([(c.kind, c.code) for c in cells]),
         "setup": cache.digest(kernel.SETUP),
-        "versions": cache.versions(),
-        "settings": cache.settings(),
+        "versions": cache.versions(cfg.cache_packages),
+        "settings": cache.settings(cfg.cache_env),
     }
 
 
@@ -70,7 +82,7 @@ def execute(rendering: templates.Rendering, opts: Options, report: Report) -> di
     chapter_cache = cache.Cache(opts.out / ".cache" / "chapters")
     results: dict[int, CellResult] = {}
     for chapter, cells in rendering.chapters().items():
-        key = chapter_key(cells)
+        key = chapter_key(cells, config.for_deck(opts.deck.parent))
         payload, reason = (
             (None, "forced") if opts.force else chapter_cache.lookup(chapter, key, results_check(cells))
         )
@@ -177,20 +189,27 @@ def start_marp(
     return [(marp.Render(source, stage / name, theme_dir, *flags), key)]
 
 
+def figures_folder(opts: Options, cfg: config.Config) -> Path:
+    """--figures-src, else the configuration's figures folder, else figures_src/ beside the deck."""
+    return opts.figures_src or cfg.figures or opts.deck.parent / "figures_src"
+
+
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
     report = Report()
     opts.deck = opts.deck.resolve()
+    cfg = config.for_deck(opts.deck.parent)
+    figures_src = figures_folder(opts, cfg)
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing
     with publish.exclusive(opts.out):
-        rendering = templates.render(opts.deck, opts.code_dir)
-        produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=opts.force)
-        figures.check_refs(rendering.figures, produced, opts.figures_src)
+        rendering = templates.render(opts.deck, cfg.code_dirs)
+        produced = figures.build_all(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
+        figures.check_refs(rendering.figures, produced, figures_src)
         results = execute(rendering, opts, report)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
-        theme_dir = opts.deck.parent / "themes"
+        theme_dir = cfg.theme_dir(opts.deck)
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -227,8 +246,9 @@ def build(opts: Options) -> Report:
 def build_figures(opts: Options) -> Report:
     """`make figures`: regenerate every figure and publish all of them to opts.out/figures."""
     report = Report()
+    cfg = config.for_deck(opts.deck.resolve().parent)
     with publish.exclusive(opts.out):
-        produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=True)
+        produced = figures.build_all(figures_folder(opts, cfg), opts.out / ".cache", opts.log, True, cfg)
         with publish.staging(opts.out) as stage:
             (stage / "figures").mkdir()
             for name, path in sorted(produced.items()):

@@ -1,5 +1,10 @@
 """Turn values computed in a chapter's kernel into Markdown for a slide (imported by table cells)."""
 
+import importlib
+import os
+
+HELPERS_ENV = "DECKBUILD_HELPERS"
+
 
 def cell_text(value, fmt: str) -> str:
     text = format(value, fmt) if fmt else str(value)
@@ -31,29 +36,23 @@ def number(v) -> str:
     return format(float(v), ".10g")
 
 
-def linear_form(w, b, names=("x_1", "x_2")) -> str:
-    """LaTeX of w1*x1 + w2*x2 + b with the signs written naturally: `0.5 x_1 + 0.5 x_2 - 0.2`."""
-    text = ""
-    for i, (wi, name) in enumerate(zip(w, names, strict=True)):
-        text += term(wi, first=i == 0) + f" {name}"
-    return text + term(b, first=False)
-
-
-def term(v, first: bool) -> str:
-    v = float(v)
-    if first:
-        return number(v)
-    return f" - {number(-v)}" if v < 0 else f" + {number(v)}"
-
-
-def params(p) -> str:
-    """LaTeX of a two-input perceptron's parameters: `w_1 = 0.5,\\ w_2 = 0.5,\\ b = -0.7`."""
-    return f"w_1 = {number(p.w[0])},\\ w_2 = {number(p.w[1])},\\ b = {number(p.b)}"
+def helpers() -> dict:
+    """The names value() and table() see besides the kernel's: these generic ones, and every function defined
+    in the module the deck's configuration names (`helpers` in [tool.deckbuild]; the kernel gets it in
+    DECKBUILD_HELPERS)."""
+    names = {f.__name__: f for f in (number, markdown_table)}
+    module_name = os.environ.get(HELPERS_ENV, "")
+    if module_name:
+        module = importlib.import_module(module_name)
+        for name, obj in vars(module).items():
+            if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "") == module_name:
+                names[name] = obj
+    return names
 
 
 def namespace(kernel_globals: dict) -> dict:
-    """The kernel's names plus these helpers, as a copy: evaluating a value never changes the kernel."""
+    """The kernel's names plus the helpers, as a copy: evaluating a value never changes the kernel's names."""
     names = dict(kernel_globals)
-    for helper in (number, linear_form, params, markdown_table):
-        names.setdefault(helper.__name__, helper)
+    for name, helper in helpers().items():
+        names.setdefault(name, helper)
     return names

@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 from pathlib import Path
 
+from . import config
 from .cells import Cell, CellResult
 from .compare import diff
 from .errors import SnapshotError
@@ -12,10 +14,16 @@ ACCEPT_HINT = "read the output below, then record it with `make accept`"
 
 
 def folder(deck: Path) -> Path:
-    """slides/snapshots/, or a folder of its own for another data set (ZERODL_MNIST=full), recorded apart."""
-    source = os.environ.get("ZERODL_MNIST", "")
+    """snapshots/ beside the deck; under another value of the configuration's snapshot_variant setting
+    (another data set, say), a sub-folder of its own, so those outputs are recorded apart."""
     base = deck.parent / "snapshots"
-    return base if source in ("", "5k") else base / f"mnist-{source}"
+    variant = config.for_deck(deck.parent).snapshot_variant
+    if variant is None:
+        return base
+    value = os.environ.get(variant.env, "")
+    if value not in variant.default and not re.fullmatch(r"[\w-][\w.-]*", value):
+        raise SnapshotError(f"{variant.env}={value!r} cannot name a snapshot folder (letters, digits, . - _)")
+    return base if value in variant.default else base / variant.folder.replace("{value}", value)
 
 
 def record(cell: Cell, result: CellResult) -> dict:

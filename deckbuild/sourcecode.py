@@ -1,6 +1,8 @@
-"""Find the exact source text of a function, class or method under code/, by reading the file (never importing it)."""
+"""Find the exact source text of a function, class or method in the deck's code folders, by reading the file
+(never importing it)."""
 
 import ast
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -16,14 +18,19 @@ def module_file(code_dir: Path, dotted_module: str) -> Path | None:
     return None
 
 
-def split_name(code_dir: Path, dotted: str) -> tuple[Path, list[str]]:
-    """Split "zerodl.gates.Perceptron.weighted_sum" into (code/zerodl/gates.py, ["Perceptron", "weighted_sum"])."""
+def split_name(code_dirs: Sequence[Path], dotted: str) -> tuple[Path, list[str]]:
+    """Split "shapes.area.Circle.radius" into (code/shapes/area.py, ["Circle", "radius"]), searching each folder."""
     parts = dotted.split(".")
     for cut in range(len(parts) - 1, 0, -1):
-        path = module_file(code_dir, ".".join(parts[:cut]))
-        if path is not None:
-            return path, parts[cut:]
-    raise SourceNotFound(f"no module under {code_dir} for {dotted!r}")
+        for code_dir in code_dirs:
+            path = module_file(code_dir, ".".join(parts[:cut]))
+            if path is not None:
+                return path, parts[cut:]
+    if not code_dirs:
+        raise SourceNotFound(
+            f"no code folder to find {dotted!r} in: name them with code_dirs in [tool.deckbuild] of pyproject.toml"
+        )
+    raise SourceNotFound(f"no module under {', '.join(map(str, code_dirs))} for {dotted!r}")
 
 
 def find_node(tree: ast.Module, names: list[str]) -> ast.AST:
@@ -48,9 +55,11 @@ def defines(node: ast.stmt, name: str) -> bool:
     return False
 
 
-def get_source(code_dir: Path, dotted: str) -> tuple[str, Path]:
+def get_source(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[str, Path]:
     """The lines that define `dotted` (decorators included), dedented, and the file they come from."""
-    path, names = split_name(code_dir, dotted)
+    if isinstance(code_dirs, Path):
+        code_dirs = [code_dirs]
+    path, names = split_name(code_dirs, dotted)
     text = path.read_text(encoding="utf-8")
     try:
         node = find_node(ast.parse(text, filename=str(path)), names)

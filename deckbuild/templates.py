@@ -124,7 +124,7 @@ class Authoring:
         return self._add_cell("table", code).placeholder + "\n"
 
     def source(self, *dotted: str) -> str:
-        """`{= source("zerodl.gates.XOR") =}`: the exact source of definitions under code/, as a code block."""
+        """`{= source("shapes.area.circle") =}`: the exact source of definitions in code_dirs, as a code block."""
         where = caller_where()
         parts = []
         for name in dotted:

@@ -8,7 +8,6 @@ leaves the last good deck served; the next good save recovers.
 import json
 import stat
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field, fields
@@ -207,17 +206,3 @@ def run(command: list[str], folders: list[Path], out: Path, port: int, log) -> i
     finally:
         server.shutdown()
         server.server_close()
-
-
-def build_command(build_py: Path, deck: Path, out: Path, figures_src: Path, code_dir: Path) -> list[str]:
-    return [
-        sys.executable,
-        str(build_py),
-        str(deck),
-        "-o",
-        str(out),
-        "--figures-src",
-        str(figures_src),
-        "--code-dir",
-        str(code_dir),
-    ]

@@ -4,10 +4,11 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from deckbuild.command import build_command
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build.py"
@@ -41,8 +42,7 @@ def write_deck(folder: Path, chapters: dict[str, str], front: str = FRONT) -> Pa
 
 def build(deck: Path, out: Path, *args: str, env: dict | None = None, figures: Path | None = None, **kw):
     """Run build.py as a user would; returns the finished process (stdout and stderr as text)."""
-    cmd = [sys.executable, str(BUILD), str(deck), "-o", str(out)]
-    cmd += ["--figures-src", str(figures or deck.parent / "figures_src"), *args]
+    cmd = build_command(deck, out, *args, figures_src=figures or deck.parent / "figures_src")
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, **kw)
 

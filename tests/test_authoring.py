@@ -38,6 +38,7 @@ def not_run():
 
 def test_features_of_the_format(tmp_path, deck_dir):
     deck = write_deck(deck_dir, {"ch.md.j2": CHAPTER})
+    (tmp_path / "pyproject.toml").write_text(f"[tool.deckbuild]\ncode_dirs = [{str(ROOT / 'code')!r}]\n")
     proc = build(deck, tmp_path / "out", "--accept", "--no-html")
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")

@@ -2,9 +2,10 @@
 
 import json
 import re
+import shutil
 
-from conftest import build, write_deck
-from deckbuild import cache, pipeline
+from conftest import ROOT, build, write_deck
+from deckbuild import cache, config, pipeline
 
 A = "## A\n\n{% call run() %}\nimport mymod\nprint(mymod.VALUE)\n{% endcall %}\n"
 B = "## B\n\n{% call run() %}\nprint(sum(range(10)))\n{% endcall %}\n"
@@ -105,6 +106,7 @@ def test_the_mnist_setting_and_data_file_are_part_of_a_chapter_key(tmp_path):
         '(x, t), _ = load_mnist(source="5k")\nprint(dataset_info().name, x.shape)\n{% endcall %}\n'
     )
     deck = write_deck(tmp_path / "deck", {"m.md.j2": m})
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)  # this project's [tool.deckbuild]: the settings it names
     out = tmp_path / "out"
     first = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "5k"})
     assert first.returncode == 0, first.stderr
@@ -121,9 +123,10 @@ def test_the_mnist_setting_and_data_file_are_part_of_a_chapter_key(tmp_path):
 def test_chapter_key_holds_the_settings_the_code_reads(monkeypatch):
     monkeypatch.delenv("ZERODL_MNIST", raising=False)
     monkeypatch.setenv("ZERODL_DATA_DIR", "/data/mnist")
-    default = pipeline.chapter_key([])
+    cfg = config.for_deck(ROOT / "slides")
+    default = pipeline.chapter_key([], cfg)
     monkeypatch.setenv("ZERODL_MNIST", "full")
-    full = pipeline.chapter_key([])
+    full = pipeline.chapter_key([], cfg)
     assert default["settings"] == {"ZERODL_MNIST": "", "ZERODL_DATA_DIR": "/data/mnist"}
     assert full["settings"]["ZERODL_MNIST"] == "full" and full["snippets"] == default["snippets"]
     assert cache.explain(["settings"], default, full) == "ZERODL_MNIST changed"

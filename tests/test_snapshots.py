@@ -1,8 +1,9 @@
 """Recorded outputs: a changed output fails with a readable diff until `make accept` (build.py --accept)."""
 
 import json
+import shutil
 
-from conftest import build, error_line, tree_digest, write_deck
+from conftest import ROOT, build, error_line, tree_digest, write_deck
 
 CHAPTER = "## Numbers\n\n{% call run() %}\nimport mymod\nprint(mymod.VALUE)\nprint('same')\n{% endcall %}\n"
 
@@ -54,6 +55,7 @@ def test_another_data_set_records_its_outputs_apart(monkeypatch, tmp_path):
     from deckbuild import snapshots
 
     deck = tmp_path / "deck.md.j2"
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)  # this project's snapshot_variant
     monkeypatch.delenv("ZERODL_MNIST", raising=False)
     assert snapshots.folder(deck) == tmp_path / "snapshots"
     monkeypatch.setenv("ZERODL_MNIST", "5k")

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from deckbuild import training_bench
-from deckbuild.training_bench import BaselineNet, train_baseline
+from bench import training as training_bench
+from bench.training import BaselineNet, train_baseline
 from zerodl.mnist import load_mnist
 from zerodl.two_layer_net import TwoLayerNet
 

@@ -6,7 +6,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,8 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import BUILD, DECK, ROOT, build, error_line, write_deck
+from conftest import DECK, ROOT, build, error_line, write_deck
 from deckbuild import exports
+from deckbuild.command import build_command
 
 
 def build_deck(out: Path, *args: str, env: dict | None = None):
@@ -116,7 +116,7 @@ def test_ctrl_c_during_the_pdf_leaves_no_pdf_no_staging_and_no_browser_files(
     out = tmp_path / "out"
     assert build(deck, out).returncode == 0
     proc = subprocess.Popen(
-        [sys.executable, str(BUILD), str(deck), "-o", str(out), "--figures-src", str(deck_dir), "--pdf"],
+        build_command(deck, out, "--pdf", figures_src=deck_dir),
         env={**os.environ, **tmpdir_env},
         stderr=subprocess.PIPE,
         text=True,

@@ -5,7 +5,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BUILD, build, error_line, write_deck
+from conftest import build, error_line, write_deck
+from deckbuild.command import build_command
 
 CHAPTER = """## {= "First" =} heading
 
@@ -65,9 +65,8 @@ def watch(deck: Path, out: Path):
     """`build.py --watch` on a free port: yields its address and its log; Ctrl-C stops it cleanly."""
     figures = deck.parent / "figures_src"
     figures.mkdir(exist_ok=True)
-    command = [sys.executable, str(BUILD), str(deck), "-o", str(out), "--figures-src", str(figures)]
     proc = subprocess.Popen(
-        [*command, "--code-dir", str(deck.parent), "--watch", "--port", "0"],
+        build_command(deck, out, "--watch", "--port", "0", figures_src=figures),
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -177,16 +176,7 @@ def test_a_port_in_use_is_one_line_error(deck_dir, tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         proc = subprocess.run(
-            [
-                sys.executable,
-                str(BUILD),
-                str(deck),
-                "-o",
-                str(tmp_path / "out"),
-                "--watch",
-                "--port",
-                str(port),
-            ],
+            build_command(deck, tmp_path / "out", "--watch", "--port", str(port)),
             capture_output=True,
             text=True,
             timeout=60,

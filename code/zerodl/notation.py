@@ -65,3 +65,31 @@ def number_matrix(a, fmt="g"):
     """NumPy 配列（1 次元は 1 行）を数値の pmatrix に。"""
     a = np.atleast_2d(a)
     return symbol_matrix(a.shape[0], a.shape[1], lambda r, c: format(a[r - 1, c - 1], fmt))
+
+
+# ---- 第 1 章: パーセプトロンの重みとバイアス（スライドの value() から使う） ----
+
+
+def _number(v):
+    """スライドに載せる数: 0.5, -0.7, 2（NumPy の型も浮動小数点の誤差も出さない）。"""
+    return format(float(v), ".10g")
+
+
+def _term(v, first):
+    v = float(v)
+    if first:
+        return _number(v)
+    return f" - {_number(-v)}" if v < 0 else f" + {_number(v)}"
+
+
+def linear_form(w, b, names=("x_1", "x_2")):
+    """w1 x1 + w2 x2 + b の LaTeX。符号は自然に書く: `0.5 x_1 + 0.5 x_2 - 0.2`。"""
+    text = ""
+    for i, (wi, name) in enumerate(zip(w, names, strict=True)):
+        text += _term(wi, first=i == 0) + f" {name}"
+    return text + _term(b, first=False)
+
+
+def params(p):
+    """2 入力のパーセプトロンのパラメータの LaTeX: `w_1 = 0.5,\\ w_2 = 0.5,\\ b = -0.7`。"""
+    return f"w_1 = {_number(p.w[0])},\\ w_2 = {_number(p.w[1])},\\ b = {_number(p.b)}"

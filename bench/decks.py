@@ -2,8 +2,8 @@
 
 Works on a copy of slides/, code/ and figures_src/ in a temporary folder, so the edits it makes
 (a heading's words, a new slide, a comment in code/zerodl/gates.py) never touch the checkout. Then zerodl's training
-speed against a plain float64 baseline (deckbuild.training_bench).
-Usage: python -m deckbuild.bench [--repeat N]
+speed against a plain float64 baseline (bench/training.py).
+Usage: python -m bench.decks [--repeat N]  (from the project folder; `make bench` runs it)
 """
 
 import argparse
@@ -21,9 +21,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import ROOT, browser, training_bench
-from .errors import ToolError
-from .marp import command
+from bench import training
+from deckbuild import ROOT, browser
+from deckbuild.command import build_command
+from deckbuild.errors import ToolError
+from deckbuild.marp import command
 
 LIMIT = 1.5  # a build that runs no snippet may take at most this many times marp-cli alone
 
@@ -50,10 +52,11 @@ def main() -> int:
     try:
         for folder in ("slides", "code", "figures_src"):
             shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        # the copy's own [tool.deckbuild]: its code/ comes first on the kernel's and the figure scripts' path
+        shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
         out = work / "_build"
-        env = {**os.environ, "PYTHONPATH": str(work / "code")}  # the kernel imports the copy's zerodl
-        build = [sys.executable, str(ROOT / "build.py"), str(work / "slides" / "deck.md.j2"), "-o", str(out)]
-        build += ["--figures-src", str(work / "figures_src"), "--code-dir", str(work / "code")]
+        env = dict(os.environ)
+        build = build_command(work / "slides" / "deck.md.j2", out)
         rows = []
 
         cold, log = timed(build, env)
@@ -132,7 +135,7 @@ def main() -> int:
         print()
         views(build, env, chapter, args.repeat)
         print()
-        trained = training_bench.main(["--repeat", str(args.repeat)])
+        trained = training.main(["--repeat", str(args.repeat)])
         return 0 if all(verdicts) and trained == 0 else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -7,7 +7,7 @@ same data, weight initialisation, mini-batches (same seed), epochs, batch size a
 main() measures in child processes, with BLAS limited to one thread for both sides (the judged
 figure) and with the library's default (for information: on a shared machine its threads can wait
 for each other so long that the comparison says more about the neighbours than about the code).
-Usage: python -m deckbuild.training_bench [--epochs N] [--repeat N]
+Usage: python -m bench.training [--epochs N] [--repeat N]  (from the project folder)
 """
 
 import argparse
@@ -203,9 +203,12 @@ def measure(epochs, repeats, threads=None):
     env = {k: v for k, v in os.environ.items() if k not in BLAS_THREADS}
     if threads is not None:
         env.update(dict.fromkeys(BLAS_THREADS, str(threads)))
-    cmd = [sys.executable, "-m", "deckbuild.training_bench", "--json"]
+    cmd = [sys.executable, "-m", "bench.training", "--json"]
     cmd += ["--epochs", str(epochs), "--repeat", str(repeats)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    project = os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__))
+    )  # where `-m bench.training` resolves
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=project)
     if proc.returncode != 0:
         sys.exit(f"bench: training measurement failed:\n{proc.stderr}")
     return json.loads(proc.stdout)
