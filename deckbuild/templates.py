@@ -24,6 +24,7 @@ HELPERS = '__import__("deckbuild.present", fromlist=["namespace"])'
 class FigureRef:
     name: str
     where: Where
+    width: int | None = None  # px, as figure(width=…) shows it; None: as wide as the slide lets it
 
 
 @dataclass
@@ -148,7 +149,7 @@ class Authoring:
 
     def figure(self, name: str, width: int | None = None, center: bool = True, alt: str = "") -> str:
         """`{= figure("perceptron.svg", width=600) =}`: an image that figures_src/ must produce."""
-        self.rendering.figures.append(FigureRef(name, caller_where()))
+        self.rendering.figures.append(FigureRef(name, caller_where(), width))
         words = [w for w in (f"w:{width}px" if width else "", "center" if center else "", alt) if w]
         return f"![{' '.join(words)}](figures/{name})"
 

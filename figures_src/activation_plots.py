@@ -9,15 +9,6 @@ import numpy as np
 import figstyle
 from zerodl import activations
 
-# スライドに表示する幅（px）。1 枚ずつの図は数式の横に 2 枚並べ、比較の図は 1 枚で大きく見せる。
-DISPLAY_WIDTH = {
-    "step_function": 440,
-    "sigmoid_function": 440,
-    "relu_function": 440,
-    "tanh_function": 440,
-    "step_vs_sigmoid": 620,
-}
-
 # x = 0 を含む細かい格子。ステップ関数の 0 から 1 への跳びがほぼ垂直な線として見える。
 X = np.linspace(-5.0, 5.0, 1001)
 

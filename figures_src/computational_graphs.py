@@ -2,8 +2,7 @@
 
 f(x1, x2) = (2·x1 + 3·x2) × 4 の図の数は、zerodl.layers の MulLayer / AddLayer で計算する（evaluate）。
 スライドも同じレイヤで計算するので、図とスライドの数は一致する。
-座標はインチ（graphdraw を参照）。各図は DISPLAY_WIDTH の幅（px）でスライドに載る前提で、
-文字の大きさを決めている。そのときの高さ（px）を各関数の docstring に書いた。
+座標はインチ（graphdraw を参照）。文字の大きさは、スライドの figure(width=…) の幅で読めるように決めている（テストがその幅で確かめる）。
 """
 
 import sys
@@ -15,17 +14,6 @@ import graphdraw as gd
 import figstyle
 from zerodl.example_functions import GRAPH_INPUT
 from zerodl.layers import AddLayer, MulLayer
-
-# スライドに載せる幅（px）。スライドの figure(..., width=…) と、テストの文字の大きさの確認が使う。
-DISPLAY_WIDTH = {
-    "forward_propagation": 900,
-    "backward_propagation_1": 900,
-    "backward_propagation_2": 600,  # 2 段組の片側なら 520 でも読める
-    "sigmoid_graph": 1000,
-    "relu_graph": 800,
-    "affine_graph": 900,
-    "softmax_graph": 800,
-}
 
 COEFS = (2.0, 3.0, 4.0)  # f(x1, x2) = (2·x1 + 3·x2) × 4 の定数
 EXAMPLE = GRAPH_INPUT  # 図に書く数を求める入力（スライドのコードと同じ）

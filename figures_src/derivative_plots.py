@@ -10,9 +10,6 @@ import figstyle
 from zerodl.example_functions import TANGENT_POINTS, function_1
 from zerodl.numerical import numerical_diff, tangent_line
 
-# スライドに表示する幅（px）。3 枚を横に並べる。
-DISPLAY_WIDTH = {f"numerical_diff_{i}": 340 for i in range(1, len(TANGENT_POINTS) + 1)}
-
 X = np.linspace(-20.0, 20.0, 401)
 YLIM = (-2.0, 7.0)
 CURVE_COLOR = "#08519c"

@@ -11,7 +11,6 @@ from zerodl.mnist import load_mnist
 from zerodl.training import BATCH_SIZE, EPOCHS, HIDDEN_SIZE, LEARNING_RATE, train
 from zerodl.two_layer_net import TwoLayerNet
 
-DISPLAY_WIDTH = {"mnist_5": 320, "learning_curve": 1000}
 TRAIN_COLOR, TEST_COLOR = "#08519c", "#e6550d"
 
 

@@ -1,8 +1,7 @@
 """ネットワークの図（第 2〜4 章）: 3 層ネットワーク、その各段の記号、行列での見方、MNIST 用の形、学習、逆伝播。
 
 層の大きさは zerodl から読む（three_layer.LAYER_SIZES, mnist_inference.LAYER_SIZES）。
-座標はインチ（netdraw を参照）。各図は DISPLAY_WIDTH の幅（px）でスライドに載る前提で、
-文字の大きさを決めている。そのときの高さ（px）を各関数の docstring に書いた。
+座標はインチ（netdraw を参照）。文字の大きさは、スライドの figure(width=…) の幅で読めるように決めている（テストがその幅で確かめる）。
 """
 
 import itertools
@@ -20,20 +19,6 @@ MNIST_SIZES = mnist_inference.LAYER_SIZES
 INPUT_SIZE = 28 * 28  # 画像 1 枚の画素数
 HIDDEN_SIZE = 50
 OUTPUT_SIZE = 10  # 数字 0〜9
-
-# スライドに載せる幅（px）。スライドの figure(..., width=…) と、テストの文字の大きさの確認が使う。
-DISPLAY_WIDTH = {
-    "neural_network": 760,  # 「どの層も同じことを繰り返す」では 560 でも使う
-    "neural_network1-1": 540,
-    "neural_network1-2": 540,
-    "neural_network1-3": 540,
-    "neural_network2": 1000,
-    "neural_network3": 900,
-    "learning_network": 800,
-    "backprop_network_1": 1050,
-    "backprop_network_2": 1050,
-    "two_layer_network": 900,
-}
 
 LAYER_NAMES = ["入力層", "隠れ層1", "隠れ層2", "出力層"]
 R = 0.36  # 3 層ネットワークのニューロンの半径（インチ）

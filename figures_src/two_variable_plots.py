@@ -10,13 +10,6 @@ import figstyle
 from zerodl.example_functions import DESCENT_LR, DESCENT_START, DESCENT_STEPS, function_2
 from zerodl.numerical import gradient_descent, numerical_gradient
 
-# スライドに表示する幅（px）。
-DISPLAY_WIDTH = {
-    "graph_two_variable_function": 460,
-    "graph_two_variable_function_gradient": 460,
-    "graph_two_variable_function_learning": 480,
-}
-
 TICK_SIZE = 13
 LABEL_SIZE = 15
 PATH_COLOR = "#d62728"

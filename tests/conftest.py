@@ -1,7 +1,9 @@
 """Shared helpers: small decks written into temporary folders and built with the real build.py."""
 
+import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -45,6 +47,40 @@ def build(deck: Path, out: Path, *args: str, env: dict | None = None, figures: P
     cmd = build_command(deck, out, *args, figures_src=figures or deck.parent / "figures_src")
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, **kw)
+
+
+@functools.cache
+def shown_widths() -> dict[str, list[float]]:
+    """Each figure of the real deck → the widths (px) its slides show it at, read by rendering the deck's
+    templates (figure(width=…)); a figure given no width is as wide as the slide's content."""
+    from deckbuild import config, templates
+
+    rendering = templates.render(DECK, config.for_deck(DECK.parent).code_dirs)
+    widths: dict[str, set[float]] = {}
+    for ref in rendering.figures:
+        widths.setdefault(ref.name.removesuffix(".svg"), set()).add(ref.width or content_width())
+    return {name: sorted(w) for name, w in widths.items()}
+
+
+def content_width() -> float:
+    """The width of a slide's content in the theme: the section's width less its left and right padding."""
+    css = THEME.read_text(encoding="utf-8")
+    width = float(re.search(r"^\s*width:\s*(\d+)px", css, re.MULTILINE).group(1))
+    sides = re.search(r"^\s*padding:\s*(\d+)px\s+(\d+)px", css, re.MULTILINE).group(2)
+    return width - 2 * float(sides)
+
+
+def unreadable_figures(folder: Path) -> list[str]:
+    """Figures in folder whose smallest text is below the readable size at a width the deck shows them."""
+    from deckbuild.slidecheck import MIN_FIGURE_FONT_PX, smallest_text
+
+    found = []
+    for path in sorted(folder.glob("*.svg")):
+        for shown in shown_widths().get(path.stem, []):
+            size, width = smallest_text(path)
+            if size * shown / width < MIN_FIGURE_FONT_PX:
+                found.append(f"{path.stem} at {shown:g}px: {size * shown / width:.1f}px text")
+    return found
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

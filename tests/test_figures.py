@@ -48,3 +48,18 @@ def test_a_script_of_the_same_name_in_another_folder_is_not_served_from_the_cach
     first, _ = build_one(tmp_path / "a" / "plots.py", store, figure_cache, force=False)
     second, why = build_one(tmp_path / "b" / "plots.py", store, figure_cache, force=False)
     assert set(first) == {"first.svg"} and set(second) == {"second.svg"} and why
+
+
+def test_a_figure_width_is_written_only_in_the_deck():
+    for script in sorted((ROOT / "figures_src").glob("*.py")):
+        assert "DISPLAY_WIDTH" not in script.read_text(encoding="utf-8"), script.name
+
+
+def test_rendering_records_each_figure_with_the_width_its_slide_shows(tmp_path):
+    from conftest import content_width, write_deck
+    from deckbuild import templates
+
+    deck = write_deck(tmp_path, {"a.md.j2": '{= figure("a.svg", width=300) =}\n\n{= figure("b.svg") =}\n'})
+    figures = templates.render(deck, ()).figures
+    assert [(f.name, f.width) for f in figures] == [("a.svg", 300), ("b.svg", None)]
+    assert content_width() == 1280 - 2 * 76  # docker.css: a 1280px slide, 76px padding left and right
