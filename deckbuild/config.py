@@ -17,6 +17,7 @@ Paths are relative to the pyproject.toml. A deck with no such file above it gets
 The file is read once per process (for_deck is cached).
 """
 
+import os
 import tomllib
 from dataclasses import dataclass, fields
 from functools import cache, partial
@@ -75,12 +76,13 @@ def load(path: Path) -> Config:
     try:
         table = tomllib.loads(text).get("tool", {}).get("deckbuild", {})
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"not valid TOML: {e}", Where(str(path))) from None
+        raise ConfigError(f"not valid TOML: {e}", Where(os.path.relpath(path, Path.cwd()))) from None
     known = {f.name for f in fields(Config)} - {"source"}
     base = path.parent
+    shown = os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
 
     def fail(key: str, message: str):
-        raise ConfigError(f"[tool.deckbuild] {key}: {message}", Where(str(path), line_of(text, key)))
+        raise ConfigError(f"[tool.deckbuild] {key}: {message}", Where(shown, line_of(text, key)))
 
     for key in table:
         if key not in known:
