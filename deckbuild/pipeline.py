@@ -57,6 +57,8 @@ def chapter_key(cells: list[Cell], cfg: config.Config) -> dict:
         "setup": cache.digest(kernel.SETUP),
         "versions": cache.versions(cfg.cache_packages),
         "settings": cache.settings(cfg.cache_env),
+        # another code folder or helper module may hold other modules of the same names
+        "code": [cache.shown(str(p)) for p in cfg.code_dirs] + [cfg.helpers],
     }
 
 
