@@ -48,7 +48,9 @@ def file_sha256(path: Path) -> str:
 
 @cache
 def file_digest(path: str) -> str | None:
-    """A dependency's digest, read once per build (None when the file is gone)."""
+    """A dependency's digest, read once per build (None when the file is gone or is no regular file)."""
+    if not os.path.isfile(path):  # a pipe in its place would block the read forever
+        return None
     try:
         return file_sha256(Path(path))
     except OSError:
@@ -123,6 +125,8 @@ class Cache:
         path = self.path(name)
         if not path.exists() and not path.is_symlink():
             return None, "not cached yet"
+        if not path.is_file():  # a folder, a dangling link, a pipe that would block the read forever
+            return None, "cache entry corrupt: not a regular file"
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

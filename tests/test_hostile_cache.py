@@ -64,6 +64,7 @@ DAMAGE = {
     "payload is a string": lambda p: rewrite(p, lambda d: d.update(payload="x")),
     "a directory in its place": replace_with_dir,
     "a dangling symlink": lambda p: (p.unlink(), p.symlink_to(p.parent / "nowhere.json")),
+    "a named pipe, which would block a read": lambda p: (p.unlink(), os.mkfifo(p)),
 }
 
 
@@ -89,6 +90,17 @@ def test_a_sealed_payload_of_the_wrong_shape_is_a_miss(tmp_path):
     good = {"results": PAYLOAD["results"] * 2}
     entries.store("ch", KEY, {}, good)
     assert entries.lookup("ch", KEY, check) == (good, "")
+
+
+def test_a_dependency_replaced_by_a_named_pipe_is_a_change_not_a_hang(tmp_path):
+    data = tmp_path / "data.txt"
+    data.write_text("1\n")
+    entries = cache.Cache(tmp_path / "entries")
+    entries.store("ch", KEY, {str(data): cache.file_sha256(data)}, PAYLOAD)
+    data.unlink()
+    os.mkfifo(data)
+    cache.file_digest.cache_clear()
+    assert entries.lookup("ch", KEY) == (None, f"{data} changed")
 
 
 def test_an_older_format_is_named_as_such(tmp_path):
