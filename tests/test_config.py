@@ -2,12 +2,14 @@
 
 import ast
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, build, error_line, write_deck
 from deckbuild import cache, config, pipeline, snapshots
+from deckbuild.command import build_command
 from deckbuild.errors import ConfigError
 
 PROJECT = """[project]
@@ -53,6 +55,21 @@ def test_the_code_folders_the_helpers_and_source_come_from_the_configuration(tmp
     assert "12" in md  # the kernel imported lib/shapes.py
     assert "def area(r):\n    return 3 * r * r" in md  # source() read it
     assert "面積は 6。" in md  # value() saw the configured helper
+
+
+def test_figure_scripts_come_from_the_configured_folder_and_import_the_configured_code(tmp_path):
+    deck = project(tmp_path, PROJECT + 'figures = "figs"\n')
+    (tmp_path / "figs").mkdir()
+    (tmp_path / "figs" / "plots.py").write_text(
+        "import sys\nfrom pathlib import Path\n\nimport shapes\n\n\ndef main(outdir):\n"
+        "    Path(outdir, 'area.svg').write_text(f'<svg>{shapes.area(2)}</svg>')\n\n\n"
+        "if __name__ == '__main__':\n    main(sys.argv[1])\n"
+    )
+    (deck.parent / "a.md.j2").write_text('## A\n\n{= figure("area.svg", width=400) =}\n')
+    out = tmp_path / "out"
+    proc = subprocess.run(build_command(deck, out, "--no-html"), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "figures" / "area.svg").read_text() == "<svg>12</svg>"
 
 
 def test_the_configured_setting_keys_the_cache_and_names_the_snapshot_folder(tmp_path):
