@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from . import slides
+from . import config, slides
 from .cells import MARKER_PREFIX
 from .errors import LintError, Where
 from .templates import display_path
@@ -55,10 +55,11 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
         raise LintError("a build marker was left in the output", where(line0))
 
     theme = slides.front_matter(markdown).get("theme")
-    if theme and theme not in themes(deck_dir / "themes"):
+    theme_dir = config.for_deck(deck_dir).themes or deck_dir / "themes"
+    if theme and theme not in themes(theme_dir):
         raise LintError(
             f"theme {theme!r} does not exist (Marp would silently use its default); "
-            f"add {display_path(deck_dir / 'themes')}/{theme}.css with /* @theme {theme} */",
+            f"add {display_path(theme_dir)}/{theme}.css with /* @theme {theme} */",
             Where(md_name, 1, 1),
         )
 

@@ -72,6 +72,15 @@ def test_figure_scripts_come_from_the_configured_folder_and_import_the_configure
     assert (out / "figures" / "area.svg").read_text() == "<svg>12</svg>"
 
 
+def test_the_themes_come_from_the_configured_folder(tmp_path):
+    deck = project(tmp_path, PROJECT + 'themes = "style"\n')
+    (deck.parent / "themes").rename(tmp_path / "style")
+    out = tmp_path / "out"
+    proc = build(deck, out, "--accept")
+    assert proc.returncode == 0, proc.stderr
+    assert "docker" in (out / "deck.html").read_text(encoding="utf-8")
+
+
 def test_the_configured_setting_keys_the_cache_and_names_the_snapshot_folder(tmp_path):
     deck = project(tmp_path)
     out = tmp_path / "out"
