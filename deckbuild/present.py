@@ -43,7 +43,12 @@ def helpers() -> dict:
     names = {f.__name__: f for f in (number, markdown_table)}
     module_name = os.environ.get(HELPERS_ENV, "")
     if module_name:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as e:
+            raise ImportError(
+                f"helpers = {module_name!r} of [tool.deckbuild] in pyproject.toml cannot be imported ({e})"
+            ) from None
         for name, obj in vars(module).items():
             if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "") == module_name:
                 names[name] = obj

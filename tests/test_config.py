@@ -72,6 +72,16 @@ def test_figure_scripts_come_from_the_configured_folder_and_import_the_configure
     assert (out / "figures" / "area.svg").read_text() == "<svg>12</svg>"
 
 
+def test_a_helpers_module_that_cannot_be_imported_is_named_at_the_value_that_needs_it(tmp_path):
+    deck = project(tmp_path, PROJECT.replace('"talkhelpers"', '"nosuch.helpers"'))
+    proc = build(deck, tmp_path / "out", "--no-html")
+    assert proc.returncode == 3
+    assert error_line(proc) == (
+        f"error: {deck.parent / 'a.md.j2'}:10: slide 2: raised ImportError: helpers = 'nosuch.helpers' of "
+        "[tool.deckbuild] in pyproject.toml cannot be imported (No module named 'nosuch')"
+    )
+
+
 def test_the_themes_come_from_the_configured_folder(tmp_path):
     deck = project(tmp_path, PROJECT + 'themes = "style"\n')
     (deck.parent / "themes").rename(tmp_path / "style")
