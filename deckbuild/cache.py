@@ -164,7 +164,7 @@ class Cache:
         return entry["payload"], ""
 
     def store(self, name: str, key: dict, deps: dict[str, str | None], payload: dict) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        make_folder(self.folder)
         entry = {"format": CACHE_FORMAT, "key": key, "deps": deps, "payload": payload}
         entry["digest"] = seal(entry)
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
@@ -192,6 +192,14 @@ def shape_problem(entry: dict) -> str:
     if not all(isinstance(v, str | None) for v in entry["deps"].values()):
         return "its 'deps' are not file digests"
     return ""
+
+
+def make_folder(folder: Path) -> None:
+    """Create a cache folder; a file where it (or the cache folder above it) belongs is the cache's own, damaged."""
+    for path in (folder.parent, folder):
+        if (path.exists() or path.is_symlink()) and not path.is_dir():
+            path.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def clear(path: Path) -> None:

@@ -115,7 +115,7 @@ def build_all(
 ) -> dict[str, Path]:
     """Every figure the scripts produce, name → file in the figure cache."""
     store = cache_dir / "figure-files"
-    store.mkdir(parents=True, exist_ok=True)
+    cache.make_folder(store)
     figure_cache = cache.Cache(cache_dir / "figures")
     found = scripts(src) if src.is_dir() else []
     produced: dict[str, Path] = {}

@@ -79,6 +79,18 @@ def test_a_damaged_entry_is_a_miss_with_a_reason_and_is_replaced(tmp_path, damag
     assert entries.lookup("ch", KEY) == (PAYLOAD, "")
 
 
+def test_a_file_where_the_cache_folders_belong_is_replaced(tmp_path):
+    (tmp_path / ".cache").write_text("not a folder")
+    entries = cache.Cache(tmp_path / ".cache" / "chapters")
+    assert entries.lookup("ch", KEY) == (None, "not cached yet")
+    entries.store("ch", KEY, {}, PAYLOAD)
+    assert entries.lookup("ch", KEY) == (PAYLOAD, "")
+    shutil.rmtree(entries.folder)
+    entries.folder.write_text("not a folder either")
+    entries.store("ch", KEY, {}, PAYLOAD)
+    assert entries.lookup("ch", KEY) == (PAYLOAD, "")
+
+
 def test_a_sealed_payload_of_the_wrong_shape_is_a_miss(tmp_path):
     entries = cache.Cache(tmp_path)
     cells = [Cell(kind="snippet", chapter="ch", index=i, code="", where=Where("ch")) for i in range(2)]
