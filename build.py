@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         cfg = config.for_deck(opts.deck.parent)
-        themes = cfg.theme_dir(opts.deck)
+        themes = cfg.theme_dir(opts.deck.parent)
         if args.watch:
             figures_src = opts.figures_src or cfg.figures or opts.deck.parent / "figures_src"
             folders = [opts.deck.parent, *cfg.code_dirs, figures_src, themes]

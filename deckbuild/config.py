@@ -50,8 +50,9 @@ class Config:
     snapshot_variant: SnapshotVariant | None = None
     source: Path | None = None  # the pyproject.toml it came from
 
-    def theme_dir(self, deck: Path) -> Path:
-        return self.themes or deck.parent / "themes"
+    def theme_dir(self, deck_dir: Path) -> Path:
+        """The themes folder: the configured one, else themes/ beside the deck."""
+        return self.themes or deck_dir / "themes"
 
 
 def find(folder: Path) -> Path | None:

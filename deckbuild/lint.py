@@ -55,7 +55,7 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
         raise LintError("a build marker was left in the output", where(line0))
 
     theme = slides.front_matter(markdown).get("theme")
-    theme_dir = config.for_deck(deck_dir).themes or deck_dir / "themes"
+    theme_dir = config.for_deck(deck_dir).theme_dir(deck_dir)
     if theme and theme not in themes(theme_dir):
         raise LintError(
             f"theme {theme!r} does not exist (Marp would silently use its default); "

@@ -211,7 +211,7 @@ def build(opts: Options) -> Report:
         results = execute(rendering, opts, report)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
-        theme_dir = cfg.theme_dir(opts.deck)
+        theme_dir = cfg.theme_dir(opts.deck.parent)
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()

@@ -108,7 +108,7 @@ def test_the_configuration_is_typed_and_its_paths_are_relative_to_it(tmp_path):
     assert cfg.code_dirs == (tmp_path / "lib",)
     assert cfg.cache_env == ("TALK_DATA",) and cfg.helpers == "talkhelpers"
     assert cfg.snapshot_variant == config.SnapshotVariant("TALK_DATA", ("", "small"), "data-{value}")
-    assert cfg.theme_dir(tmp_path / "slides" / "deck.md.j2") == tmp_path / "slides" / "themes"
+    assert cfg.theme_dir(tmp_path / "slides") == tmp_path / "slides" / "themes"
     key = pipeline.chapter_key([], cfg)
     assert set(key["versions"]) == {"python", "numpy"} and key["settings"] == {"TALK_DATA": ""}
     assert key["code"] == [str(tmp_path / "lib"), "talkhelpers"]
