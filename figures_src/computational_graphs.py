@@ -59,7 +59,7 @@ def number(v: float) -> str:
 
 
 def example_graph(*, backward: bool):
-    """f(x1, x2) = (2·x1 + 3·x2) × 4 の計算グラフ。幅 900 px で高さ約 260 px（順伝播だけの図も同じ大きさ）。"""
+    """f(x1, x2) = (2·x1 + 3·x2) × 4 の計算グラフ。"""
     signals = evaluate(**EXAMPLE)
     c1, c2, c3 = COEFS
     dy = 1.0
@@ -86,7 +86,7 @@ def example_graph(*, backward: bool):
 
 
 def local_derivative():
-    """ノード y = f(x) は、右から届いた E に局所的な微分 ∂y/∂x を掛けて左へ戻す。幅 600 px で高さ約 210 px（520 px なら約 180 px）。"""
+    """ノード y = f(x) は、右から届いた E に局所的な微分 ∂y/∂x を掛けて左へ戻す。"""
     fig, ax = gd.canvas((-3.3, 3.3), (-1.62, 0.55))
     node = gd.op(ax, (0.0, 0.0), "$f$", r=0.4, fontsize=26)
     left, right = gd.port((-3.2, 0.0)), gd.port((3.2, 0.0))
@@ -104,7 +104,7 @@ def local_derivative():
 
 
 def sigmoid_graph():
-    """Sigmoid レイヤ y = 1 / (1 + exp(−x)) の計算グラフ。逆伝播は記号で。幅 1000 px で高さ約 220 px。"""
+    """Sigmoid レイヤ y = 1 / (1 + exp(−x)) の計算グラフ。逆伝播は記号で。"""
     dLdy = r"\dfrac{\partial L}{\partial y}"
     size = {"fontsize": 22}  # y^2 の肩の 2 も 14 px 以上に
     fig, ax = gd.canvas((-0.35, 14.25), (-1.7, 1.3))
@@ -130,7 +130,7 @@ def sigmoid_graph():
 
 
 def relu_graph():
-    """ReLU レイヤ: x > 0 なら ∂L/∂y をそのまま、x ≤ 0 なら 0 を戻す。幅 800 px で高さ約 170 px。"""
+    """ReLU レイヤ: x > 0 なら ∂L/∂y をそのまま、x ≤ 0 なら 0 を戻す。"""
     dLdy = r"$\dfrac{\partial L}{\partial y}$"
     width, sep = 4.7, 1.0
     fig, ax = gd.canvas((-0.35, 2 * width + sep - 0.35), (-1.0, 1.05))
@@ -148,7 +148,7 @@ def relu_graph():
 
 
 def affine_graph():
-    """Affine レイヤ Y = X·W + B。変数の下に形（ミニバッチ N 件）、逆伝播は記号で。幅 900 px で高さ約 270 px。"""
+    """Affine レイヤ Y = X·W + B。変数の下に形（ミニバッチ N 件）、逆伝播は記号で。"""
     dLdY = r"\partial L/\partial Y"
     T = r"^{\mathrm{T}}"
     note = {"fontsize": 17, "color": gd.MUTED}
@@ -197,7 +197,7 @@ def affine_graph():
 
 
 def softmax_graph():
-    """Softmax-with-Loss レイヤ（簡略版）。逆伝播は y_k − t_k。幅 800 px で高さ約 295 px。"""
+    """Softmax-with-Loss レイヤ（簡略版）。逆伝播は y_k − t_k。"""
     dy = 0.95
     rows = [dy, 0.0, -dy]
     box_h = 2 * dy + 0.7

@@ -35,7 +35,7 @@ def boundary_line(ax, perceptron, **style):
 
 
 def gate_axes(title):
-    """4 枚並べても読める、正方形の 1 枚分の図と軸（スライド上で幅 220px、文字は 12px 以上）。"""
+    """4 枚並べても読める、正方形の 1 枚分の図と軸（文字はスライドの figure(width=…) の幅で 12px 以上）。"""
     fig, ax = plt.subplots(figsize=(3.2, 3.2))
     ax.set_xlim(*LIM)
     ax.set_ylim(*LIM)
@@ -44,7 +44,7 @@ def gate_axes(title):
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
     ax.tick_params(labelsize=14)
-    ax.set_xlabel("$x_1$", fontsize=19)  # 添字は 0.7 倍で描かれるので、幅 220px でも 12px を超える大きさに
+    ax.set_xlabel("$x_1$", fontsize=19)  # 添字は 0.7 倍で描かれるので、小さく載せても 12px を超える大きさに
     ax.set_ylabel("$x_2$", fontsize=19, rotation=0, labelpad=12)
     ax.set_title(title, fontsize=15)
     return fig, ax

@@ -48,7 +48,7 @@ def layer_titles(ax, xs, y, names, *, numbered=True):
 
 
 def neural_network():
-    """3 層ネットワーク全体。幅 760 px で高さ約 350 px（560 px でも読める大きさ）。"""
+    """3 層ネットワーク全体。"""
     dx, dy = 2.8, 0.9
     xs = [i * dx for i in range(len(SIZES))]
     pos = nd.layer_positions(SIZES, xs, dy)
@@ -89,7 +89,7 @@ def stage_columns(stage: int) -> list[float]:
 
 
 def neural_network_stage(stage: int):
-    """段 stage（stage-1 層 → stage 層）を強調した 3 層ネットワーク。幅 540 px で高さ約 370 px。
+    """段 stage（stage-1 層 → stage 層）を強調した 3 層ネットワーク。
 
     強調した段の行き先のニューロンは「a → z」のカプセルで描き、1 番目のニューロンに入る重みと
     バイアスに記号をつける。出力層だけは h ではなく σ で、出力は y。
@@ -183,7 +183,7 @@ def stage_neuron(ax, xy, width, height, layer, n, *, output):
 
 
 def neural_network2():
-    """同じネットワークを行列で: X → [Affine → h] → [Affine → h] → [Affine → σ] → Y。幅 1000 px で高さ約 215 px。
+    """同じネットワークを行列で: X → [Affine → h] → [Affine → h] → [Affine → σ] → Y。
 
     各層を 1 つの縦長の箱にし、矢印の下に流れる配列の形、箱の下に重みとバイアスの形を書く。
     """
@@ -275,7 +275,7 @@ def wide_network_figure(sizes, names, activations, input_note, output_note, *, d
 
 
 def neural_network3():
-    """MNIST を読むネットワーク 784 → 50 → 100 → 100 → 10。幅 900 px で高さ約 320 px。"""
+    """MNIST を読むネットワーク 784 → 50 → 100 → 100 → 10。"""
     n_hidden = len(MNIST_SIZES) - 2
     names = ["入力層"] + [f"隠れ層{i}" for i in range(1, n_hidden + 1)] + ["出力層"]
     activations = ["Sigmoid"] * n_hidden + ["Softmax"]  # mnist_inference.predict と同じ
@@ -283,7 +283,7 @@ def neural_network3():
 
 
 def two_layer_network():
-    """第 4 章で学習する TwoLayerNet 784 → 50 → 10。幅 900 px で高さ約 330 px。"""
+    """第 4 章で学習する TwoLayerNet 784 → 50 → 10。"""
     sizes = (INPUT_SIZE, HIDDEN_SIZE, OUTPUT_SIZE)
     activations = ["Affine → ReLU", "Affine → Softmax"]  # TwoLayerNet.layers と last_layer の順
     return wide_network_figure(
@@ -292,7 +292,7 @@ def two_layer_network():
 
 
 def learning_network():
-    """第 3 章: 学習するネットワーク。出力と正解ラベルから損失 L を出し、∂L/∂W で重みを更新する。幅 800 px で高さ約 315 px。"""
+    """第 3 章: 学習するネットワーク。出力と正解ラベルから損失 L を出し、∂L/∂W で重みを更新する。"""
     dx, dy = 2.2, 0.9
     xs = [i * dx for i in range(len(SIZES))]
     pos = nd.layer_positions(SIZES, xs, dy)
@@ -371,7 +371,7 @@ def layer_row(ax, names, widths, *, height, gap, x0=0.0, fontsize=20):
 
 
 def backprop_network_1():
-    """第 4 章: 学習するネットワークをレイヤの列として。幅 1050 px で高さ約 195 px。"""
+    """第 4 章: 学習するネットワークをレイヤの列として。"""
     names = ["Affine1", "ReLU", "Affine2", "Softmax", "Cross Entropy\nError"]
     widths = [1.45, 1.15, 1.45, 1.45, 2.1]
     height, gap, end = 0.95, 0.78, 0.55
@@ -410,7 +410,7 @@ def backprop_network_1():
 
 
 def backprop_network_2():
-    """第 4 章: 同じ列を計算グラフとして。上が順伝播（黒）、下が逆伝播（赤）。幅 1050 px で高さ約 215 px。"""
+    """第 4 章: 同じ列を計算グラフとして。上が順伝播（黒）、下が逆伝播（赤）。"""
     names = ["Affine1", "ReLU", "Affine2", "Softmax\nWithLoss"]
     widths = [1.45, 1.15, 1.45, 1.75]
     height, gap = 1.25, 1.55
