@@ -9,11 +9,8 @@ from pathlib import Path
 from . import ROOT, cache, figures, kernel, lint, marp, notebook, publish, snapshots, sourcemap, templates
 from .cells import Cell, CellResult
 from .compare import diff, matches
-from .errors import ExpectationError, SnippetError
-from .slides import fence
-
-MAX_LINES = 40  # lines of output shown on a slide before it is cut
-MAX_CHARS = 4000
+from .errors import ExpectationError
+from .tags import of as tag_of
 
 
 def stderr_log(message: str) -> None:
@@ -84,30 +81,11 @@ def verify(cell: Cell, result: CellResult) -> None:
             exp.where,
             diff(exp.text, result.text),
         )
-    if cell.kind == "value" and "\n" in result.text:
-        raise SnippetError("value() must give one line of text; use table() for several", cell.where)
-
-
-def shown_output(result: CellResult) -> str:
-    """The output as a slide shows it: cut after MAX_LINES lines or MAX_CHARS characters, with a visible note."""
-    shown = "\n".join(result.text.splitlines()[:MAX_LINES])[:MAX_CHARS]
-    if len(shown) < result.chars:
-        kept = shown.count("\n") + 1
-        shown += (
-            f"\n… 出力が長いため省略（全 {result.lines:,} 行・{result.chars:,} 文字のうち {kept} 行を表示）"
-        )
-    return shown
+    tag_of(cell).verify(cell, result)
 
 
 def filled(cell: Cell, result: CellResult) -> str:
-    if cell.kind in ("value", "table"):
-        return result.text
-    parts = []
-    if cell.echo:
-        parts.append(fence(cell.code, "python"))
-    if cell.show_output and result.text:
-        parts.append(fence(shown_output(result), "text"))
-    return "\n".join(parts).rstrip("\n")
+    return tag_of(cell).fill(cell, result)
 
 
 def fill(text: str, cells: list[Cell], results: dict[int, CellResult], snippets_too: bool = True) -> str:
