@@ -26,7 +26,9 @@ INLINE = re.compile(r"([\\`*_\[\]|~$#])")
 # Punctuation that means something only at the start of a line: a heading, quote, list, rule, setext line.
 LINE_START = re.compile(r"\A(\s*)(?:([-+=>])|(\d{1,9})([.)]))")
 TEMPLATE_LOOKALIKE = re.compile(r"\{(?=[{%#=])|(?<=[}%#=])\}")  # `{{`, `{%`, `=}`: the lint would refuse them
-EMOJI = re.compile(r":(?=[\w+-]+:)")  # `:smile:` becomes an emoji in Marp
+# `:smile:` becomes an emoji image in Marp, even written `\:smile:` or `&#58;smile:`: a word joiner (U+2060,
+# invisible) after the colon keeps it text.
+EMOJI = re.compile(r":(?=[\w+-]+:)")
 MATH_BLOCK = re.compile(r"(?:^|(?<=\n))[ \t]*\$\$.*?\$\$", re.DOTALL)
 # Characters that end a line somewhere (Markdown, Python's splitlines) or cannot be shown: never in a value.
 UNSHOWABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
@@ -50,7 +52,7 @@ def escape_text(text: str, line_start: bool = False) -> str:
     out = "".join(ENTITIES.get(ch, ch) for ch in text)
     out = INLINE.sub(r"\\\1", out)
     out = TEMPLATE_LOOKALIKE.sub(lambda m: "&#123;" if m.group(0) == "{" else "&#125;", out)
-    out = EMOJI.sub("&#58;", out)
+    out = EMOJI.sub(":&#8288;", out)
     if line_start:
         m = LINE_START.match(out)
         if m:

@@ -34,6 +34,9 @@ class Tag:
         """Called by Jinja while the deck renders; returns Markdown or a placeholder."""
         raise NotImplementedError
 
+    def placed(self, cell: Cell) -> None:
+        """Refuse, when the deck has rendered, a place the tag's text cannot go (cell.place)."""
+
     def verify(self, cell: Cell, result: CellResult) -> None:
         """Refuse a result that cannot be put on the slide."""
 
@@ -92,6 +95,7 @@ class Value(Tag):
     def verify(self, cell: Cell, result: CellResult) -> None:
         if "\n" in result.text:
             raise SnippetError("value() must give one line of text; use table() for several", cell.where)
+        self.fill(cell, result)  # refused where it lands: fail now, before anything is recorded
 
     def fill(self, cell: Cell, result: CellResult) -> str:
         try:
@@ -139,12 +143,11 @@ class Table(Tag):
         call = call_text(self.name, expr, header=header, fmt=fmt, align=align, raw=raw)
         return deck.add_cell(self.kind, code, raw=raw, call=call).placeholder + "\n"
 
-    def fill(self, cell: Cell, result: CellResult) -> str:
+    def placed(self, cell: Cell) -> None:
         if cell.place.context != "text" or not cell.place.line_start:
-            raise SnippetError(
+            raise TemplateError(
                 "table() must stand on a line of its own, outside code, math and HTML", cell.where
             )
-        return result.text
 
     def recorded(self, cell: Cell) -> list[str]:
         return [cell.call]

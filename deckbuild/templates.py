@@ -223,6 +223,7 @@ def locate(rendering: Rendering) -> None:
         cell.where.slide = slide_map.slide_at_offset(rendering.text.index(cell.placeholder))
         if cell.expectation:
             cell.expectation.where.slide = cell.where.slide
+        tags.of(cell).placed(cell)
     for ref in rendering.figures:
         marker = f"](figures/{ref.name})"
         ref.where.slide = slide_map.slide_at_offset(max(rendering.text.find(marker), 0))
