@@ -106,6 +106,20 @@ def test_computed_text_is_not_html(good):
     assert "<b>bold</b>" in html  # raw=True: the author asked for markup
 
 
+def test_computed_text_is_inert_in_a_browser(good, chromium):
+    """Chromium opens the deck: no element, handler or script came from a value."""
+    from deckbuild import browser
+
+    with browser.page() as page:
+        page.goto((good / "out" / "deck.html").as_uri())
+        page.wait_for_timeout(300)
+        assert page.title() == "Test deck", "a script from a value ran"
+        assert (
+            page.evaluate("document.querySelectorAll('section img, section script, [onerror]').length") == 0
+        )
+        assert "<img src=x onerror=alert(1)>" in page.evaluate("document.body.textContent")
+
+
 def test_computed_text_is_not_markdown(good):
     md = md_of(good)
     html = (good / "out" / "deck.html").read_text(encoding="utf-8")
@@ -232,6 +246,14 @@ CASES = [
     ("comment closed", "<!-- {= value(\"'--> <img src=x onerror=alert(1)>'\") =} -->\n", 3, 3, 2, "`-->`"),
     ("closing fence in code", "```text\n{= value(\"'```'\") =}\n```\n", 3, 4, 2, "close the code block"),
     ("ragged table", '{= table("[(1, 2), (3,)]") =}\n', 3, 3, 2, "row 2 [3] has 1 cells"),
+    (
+        "header shorter than rows",
+        '{= table("[(1, 2, 3)]", header=["a", "b"]) =}\n',
+        3,
+        3,
+        2,
+        "has 3 cells, the table has 2",
+    ),
     ("empty table", '{= table("[]") =}\n', 3, 3, 2, "no rows and no header"),
     ("body theme that does not exist", "<!-- theme: nosuch -->\n", 7, 3, 2, "theme 'nosuch' does not exist"),
     ("body theme switches the deck", "<!-- theme: gaia -->\n", 7, 3, 2, "would change every slide"),
