@@ -8,7 +8,8 @@ markdown-it before anything is filled in):
            strikethrough, and, at the start of a line, before what would start a block (`#`, `-`, `1.`, …)
   math     inside $…$ or $$…$$: unchanged for MathJax, but it may not close the formula (`$`, or a
            trailing backslash that escapes the closing `$`); < and > are written \\lt and \\gt, which
-           MathJax draws the same, so that no tag can appear even where Marp would not see the formula
+           MathJax draws the same, so that no tag can appear even where Marp would not see the formula,
+           and `%` is written \\% (a TeX comment would hide the rest of the formula)
   code     inside a fenced or indented code block: verbatim, but it may not close the fence
   codespan inside `…`: verbatim, but it may not hold a backtick
   comment  inside an HTML comment (presenter notes, directives): verbatim, but it may not close it
@@ -73,6 +74,7 @@ def escape_math(text: str) -> str:
     text = text.strip()
     if (len(text) - len(text.rstrip("\\"))) % 2:
         raise Refused("its text ends with a backslash, which would escape the `$` that closes the formula")
+    text = re.sub(r"(?<!\\)%", r"\\%", text)  # `%` would start a TeX comment and hide the rest of the formula
     return text.replace("<", "\\lt ").replace(">", "\\gt ")
 
 

@@ -322,3 +322,32 @@ def test_escaping_by_place():
     text = "a $x$ b ⟦p⟧ $ y$ ⟦q⟧ $z$"
     spans = literal.math_spans(text)
     assert [text[s:e] for s, e in spans] == ["$x$", "$z$"]  # `$ y$` is not math for Marp
+
+
+def test_isolated_evaluation_leaves_no_trace_in_process(monkeypatch):
+    """The kernel side, in this process: a forked child evaluates; without fork, the RNG states are restored."""
+    from deckbuild import isolated
+
+    names = {"items": [], "np": np, "random": random}
+    for use_fork in (True, False):
+        if not use_fork:
+            monkeypatch.delattr(isolated.os, "fork")
+        np.random.seed(1)
+        random.seed(1)
+        expected = (np.random.rand(), random.random())
+        np.random.seed(1)
+        random.seed(1)
+        shown = isolated.isolated(lambda: f"{np.random.rand()} {random.random()}")
+        assert shown == f"{expected[0]} {expected[1]}"
+        assert (np.random.rand(), random.random()) == expected, f"fork={use_fork}: the RNG state moved"
+    assert isolated.isolated(lambda: str(names["items"].append(1) or len(names["items"]))) == "1"
+    with pytest.raises(Exception, match="division by zero") as raised:
+        isolated.isolated(lambda: str(1 / 0))
+    assert type(raised.value).__name__ == "ZeroDivisionError"
+
+
+def test_percent_in_math_is_escaped():
+    from deckbuild import literal
+
+    assert literal.put("50% of x", literal.Place("math")) == "50\\% of x"
+    assert literal.put("50\\%", literal.Place("math")) == "50\\%"
