@@ -65,7 +65,7 @@ class Run(Tag):
                 "run() holds the snippet: write {% call run() %} … {% endcall %}", deck.where()
             )
         timeout = positive_seconds(timeout, deck)
-        flags(deck, echo=echo, output=output)
+        flags(deck, "run", echo=echo, output=output)
         cell = deck.add_cell(self.kind, caller(), timeout=timeout, echo=echo, show_output=output)
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
         return cell.placeholder + "\n"
@@ -85,8 +85,8 @@ class Value(Tag):
     name, kind = "value", "value"
 
     def author(self, deck, expr, fmt: str = "", raw: bool = False) -> str:
-        strings(deck, expr=expr, fmt=fmt)
-        flags(deck, raw=raw)
+        strings(deck, "value", expr=expr, fmt=fmt)
+        flags(deck, "value", raw=raw)
         code = f"{KERNEL}.show(globals(), 'value', {expr!r}, fmt={fmt!r})\n"
         return deck.add_cell(
             self.kind, code, raw=raw, call=call_text(self.name, expr, fmt=fmt, raw=raw)
@@ -115,29 +115,9 @@ class Table(Tag):
     name, kind = "table", "table"
 
     def author(self, deck, expr, header=None, fmt=None, align=None, raw: bool = False) -> str:
-        strings(deck, expr=expr)
-        flags(deck, raw=raw)
-        for option, value in (("header", header), ("fmt", fmt), ("align", align)):
-            if value is not None and not isinstance(value, str | list | tuple):
-                raise TemplateError(
-                    f"table(): {option} must be a list of strings, not {type(value).__name__}", deck.where()
-                )
-            if isinstance(value, list | tuple) and not all(isinstance(v, str) for v in value):
-                raise TemplateError(
-                    f"table(): every {option} entry must be a string: {value!r}", deck.where()
-                )
-        if isinstance(header, str):
-            raise TemplateError(
-                f"table(): header must be a list of column names, not the string {header!r}", deck.where()
-            )
-        for a in [align] if isinstance(align, str) else align or []:
-            if a not in ALIGNS:
-                raise TemplateError(f"table(): align {a!r} is not one of {', '.join(ALIGNS)}", deck.where())
-        lists = [v for v in (header, fmt, align) if isinstance(v, list | tuple)]
-        if len({len(v) for v in lists}) > 1:
-            raise TemplateError(
-                "table(): header, fmt and align name different numbers of columns", deck.where()
-            )
+        strings(deck, "table", expr=expr)
+        flags(deck, "table", raw=raw)
+        columns(deck, header, fmt, align)
         options = {"header": list(header) if header else None, "fmt": fmt, "align": align, "raw": raw}
         code = f"{KERNEL}.show(globals(), 'table', {expr!r}, **{options!r})\n"
         call = call_text(self.name, expr, header=header, fmt=fmt, align=align, raw=raw)
@@ -184,7 +164,7 @@ class Source(Tag):
 
     def author(self, deck, *dotted: str) -> str:
         where = deck.where()
-        strings(deck, **{f"name {n + 1}": d for n, d in enumerate(dotted)})
+        strings(deck, "source", **{f"name {n + 1}": d for n, d in enumerate(dotted)})
         if not dotted:
             raise TemplateError("source() needs at least one dotted name", where)
         parts = []
@@ -224,8 +204,8 @@ class Figure(Tag):
 
     def author(self, deck, name, width: int | None = None, center: bool = True, alt: str = "") -> str:
         where = deck.where()
-        strings(deck, name=name, alt=alt)
-        flags(deck, center=center)
+        strings(deck, "figure", name=name, alt=alt)
+        flags(deck, "figure", center=center)
         if (
             "/" in name
             or "\\" in name
@@ -291,18 +271,38 @@ def positive_seconds(timeout, deck) -> float:
     return float(timeout)
 
 
-def flags(deck, **named) -> None:
+def flags(deck, tag: str, **named) -> None:
     for option, value in named.items():
         if not isinstance(value, bool):
-            raise TemplateError(f"{option} must be True or False, not {value!r}", deck.where())
+            raise TemplateError(f"{tag}(): {option} must be True or False, not {value!r}", deck.where())
 
 
-def strings(deck, **named) -> None:
+def strings(deck, tag: str, **named) -> None:
     for option, value in named.items():
         if not isinstance(value, str):
             raise TemplateError(
-                f"{option} must be a string, not {type(value).__name__} {value!r}", deck.where()
+                f"{tag}(): {option} must be a string, not {type(value).__name__} {value!r}", deck.where()
             )
+
+
+def columns(deck, header, fmt, align) -> None:
+    """table(): header a list of names; fmt and align one spec or a list; every list naming as many columns."""
+    for option, value in (("header", header), ("fmt", fmt), ("align", align)):
+        if value is not None and not isinstance(value, str | list | tuple):
+            raise TemplateError(
+                f"table(): {option} must be a list of strings, not {type(value).__name__}", deck.where()
+            )
+        if isinstance(value, list | tuple) and not all(isinstance(v, str) for v in value):
+            raise TemplateError(f"table(): every {option} entry must be a string: {value!r}", deck.where())
+    if isinstance(header, str):
+        raise TemplateError(
+            f"table(): header must be a list of column names, not the string {header!r}", deck.where()
+        )
+    for a in [align] if isinstance(align, str) else align or []:
+        if a not in ALIGNS:
+            raise TemplateError(f"table(): align {a!r} is not one of {', '.join(ALIGNS)}", deck.where())
+    if len({len(v) for v in (header, fmt, align) if isinstance(v, list | tuple)}) > 1:
+        raise TemplateError("table(): header, fmt and align name different numbers of columns", deck.where())
 
 
 def call_text(name: str, expr: str, **options) -> str:
