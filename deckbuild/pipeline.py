@@ -1,5 +1,6 @@
 """The build, step by step: render → figures → run cells (cached) → verify → fill in → lint → publish."""
 
+import re
 import shutil
 import sys
 import time
@@ -89,10 +90,15 @@ def filled(cell: Cell, result: CellResult) -> str:
 
 
 def fill(text: str, cells: list[Cell], results: dict[int, CellResult], snippets_too: bool = True) -> str:
-    for cell in cells:
-        if snippets_too or not cell.in_notebook:
-            text = text.replace(cell.placeholder, filled(cell, results[cell.position]))
-    return text
+    """Every placeholder replaced in one pass: text a cell put in is never searched for placeholders again."""
+    texts = {
+        cell.placeholder: filled(cell, results[cell.position])
+        for cell in cells
+        if snippets_too or not cell.in_notebook
+    }
+    if not texts:
+        return text
+    return re.sub("|".join(map(re.escape, texts)), lambda m: texts[m.group(0)], text)
 
 
 def accounted_code(rendering: templates.Rendering) -> set[str]:

@@ -12,7 +12,7 @@ import math
 from numbers import Real
 
 from . import literal, slides
-from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, Cell, CellResult, Expectation
+from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, MARKER_PREFIX, Cell, CellResult, Expectation
 from .errors import SnippetError, TemplateError
 from .sourcecode import SourceNotFound, get_source
 
@@ -95,6 +95,7 @@ class Value(Tag):
     def verify(self, cell: Cell, result: CellResult) -> None:
         if "\n" in result.text:
             raise SnippetError("value() must give one line of text; use table() for several", cell.where)
+        no_marker(self.name, cell, result)
         self.fill(cell, result)  # refused where it lands: fail now, before anything is recorded
 
     def fill(self, cell: Cell, result: CellResult) -> str:
@@ -128,6 +129,9 @@ class Table(Tag):
             raise TemplateError(
                 "table() must stand on a line of its own, outside code, math and HTML", cell.where
             )
+
+    def verify(self, cell: Cell, result: CellResult) -> None:
+        no_marker(self.name, cell, result)
 
     def recorded(self, cell: Cell) -> list[str]:
         return [cell.call]
@@ -303,6 +307,11 @@ def columns(deck, header, fmt, align) -> None:
             raise TemplateError(f"table(): align {a!r} is not one of {', '.join(ALIGNS)}", deck.where())
     if len({len(v) for v in (header, fmt, align) if isinstance(v, list | tuple)}) > 1:
         raise TemplateError("table(): header, fmt and align name different numbers of columns", deck.where())
+
+
+def no_marker(tag: str, cell: Cell, result: CellResult) -> None:
+    if MARKER_PREFIX in result.text:
+        raise SnippetError(f"{tag}() gave text holding {MARKER_PREFIX!r}, the build's own marker", cell.where)
 
 
 def call_text(name: str, expr: str, **options) -> str:

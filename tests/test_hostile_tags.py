@@ -245,6 +245,14 @@ CASES = [
     ("backtick in code span", "x `{= value(\"'a`b'\") =}`\n", 3, 3, 2, "backtick"),
     ("comment closed", "<!-- {= value(\"'--> <img src=x onerror=alert(1)>'\") =} -->\n", 3, 3, 2, "`-->`"),
     ("closing fence in code", "```text\n{= value(\"'```'\") =}\n```\n", 3, 4, 2, "close the code block"),
+    (
+        "value imitates a build marker",
+        "x {= value(\"'\\u27e6deck-cell:0\\u27e7'\") =}\n",
+        3,
+        3,
+        2,
+        "the build's own marker",
+    ),
     ("ragged table", '{= table("[(1, 2), (3,)]") =}\n', 3, 3, 2, "row 2 [3] has 1 cells"),
     (
         "header shorter than rows",
