@@ -2,7 +2,9 @@
 
 The authoring format (see README): statements `{% … %}` and comments `{# … #}` are Jinja's, but
 expressions are written `{= … =}` so that LaTeX such as `\\frac{{a}}{b}` passes through untouched.
-Each call that needs the kernel leaves a placeholder; pass two (pipeline.py) fills them in.
+The tags a deck calls (run, value, table, figure, …) are the objects of tags.py; each call that needs the
+kernel leaves a placeholder, and once the deck has rendered, locate() says on which slide and in which
+place of the Markdown (literal.py: prose, math, code, …) each one lands. Pass two (pipeline.py) fills them in.
 """
 
 import sys
