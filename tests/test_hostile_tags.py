@@ -25,6 +25,7 @@ rng = np.random.default_rng(0)
 items = []
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>document.title = 'pwned'</script>"
+ATTR = '" onmouseover="alert(3)'
 {% endcall %}
 
 img {= value("IMG") =} and script {= value("SCRIPT") =}
@@ -40,6 +41,12 @@ img {= value("IMG") =} and script {= value("SCRIPT") =}
 inline {= value("'*emph* [link](x) `code` a|b &amp; :smile: {{x}} \\\\'") =} end
 
 none {= value("None") =}, bytes {= value("b'<b>'") =}, f-string {= value("f'{len(items)}{{}}'") =}
+
+<div title="{= value("ATTR") =}">in html {= value("IMG") =}</div>
+
+| author's cell | computed |
+|---|---|
+| pipe | {= value("'x|y'") =} |
 
 ---
 
@@ -104,6 +111,7 @@ def test_computed_text_is_not_html(good):
     assert "<script>document.title" not in html
     assert "&lt;img src=y onerror=alert(2)&gt;" in html  # a table cell too
     assert "<b>bold</b>" in html  # raw=True: the author asked for markup
+    assert 'title="&quot; onmouseover=&quot;alert(3)"' in html  # an attribute cannot be closed
 
 
 def test_computed_text_is_inert_in_a_browser(good, chromium):
@@ -133,6 +141,7 @@ def test_computed_text_is_not_markdown(good):
     assert "none None, bytes b'&lt;b&gt;', f-string 0{}" in html
     assert "| \\<img src=y onerror=alert\\(2\\)\\> |" not in md  # cells are escaped, not left as markup
     assert "a\\|b" in md and "\\*x\\*" in md
+    assert "<td>x|y</td>" in html  # a value in the author's table stays in its cell
 
 
 def test_math_code_and_formula_cells_keep_working(good):
@@ -161,10 +170,11 @@ def test_every_slide_carries_the_named_theme(good):
 
 
 def test_byte_order_mark_is_dropped_and_the_theme_still_checked(tmp_path):
-    deck = write_deck(tmp_path / "deck", {"ch.md.j2": "## Chapter\n"}, front="\ufeff" + FRONT)
+    deck = write_deck(tmp_path / "deck", {"ch.md.j2": "\ufeff## Chapter\n"}, front="\ufeff" + FRONT)
     proc = build(deck, tmp_path / "out", "--no-html", env=tmp_env(tmp_path))
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "out" / "deck.md").read_text(encoding="utf-8").startswith("---\nmarp: true")
+    md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
+    assert md.startswith("---\nmarp: true") and "\ufeff" not in md  # nor from an included file
     write_deck(
         tmp_path / "deck", {"ch.md.j2": "## Chapter\n"}, front="\ufeff" + FRONT.replace("docker", "nosuch")
     )
