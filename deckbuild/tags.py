@@ -66,7 +66,9 @@ class Run(Tag):
             )
         timeout = positive_seconds(timeout, deck)
         flags(deck, "run", echo=echo, output=output)
-        cell = deck.add_cell(self.kind, caller(), timeout=timeout, echo=echo, show_output=output)
+        cell = deck.add_cell(
+            self.kind, body(deck, "run", caller), timeout=timeout, echo=echo, show_output=output
+        )
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
         return cell.placeholder + "\n"
 
@@ -157,7 +159,9 @@ class Expect(Tag):
             raise TemplateError("expect() must follow a {% call run() %} snippet in the same file", where)
         if snippets[-1].expectation is not None:
             raise TemplateError("this snippet already has an expected output", where)
-        snippets[-1].expectation = Expectation(text=caller(), rtol=float(rtol), where=where)
+        snippets[-1].expectation = Expectation(
+            text=body(deck, "expect", caller), rtol=float(rtol), where=where
+        )
         return ""
 
 
@@ -196,7 +200,7 @@ class Display(Tag):
             raise TemplateError(
                 f"display(): lang must be a language name such as 'python', not {lang!r}", deck.where()
             )
-        code = caller()
+        code = body(deck, "display", caller)
         deck.rendering.shown_code.append(code)
         return slides.fence(code, lang).rstrip("\n")
 
@@ -307,6 +311,17 @@ def columns(deck, header, fmt, align) -> None:
             raise TemplateError(f"table(): align {a!r} is not one of {', '.join(ALIGNS)}", deck.where())
     if len({len(v) for v in (header, fmt, align) if isinstance(v, list | tuple)}) > 1:
         raise TemplateError("table(): header, fmt and align name different numbers of columns", deck.where())
+
+
+def body(deck, tag: str, caller) -> str:
+    """The text between {% call tag() %} and {% endcall %}, which no kernel tag may fill in."""
+    text = caller()
+    if MARKER_PREFIX in text:
+        raise TemplateError(
+            f"{tag}() holds a value() or table(): its text is not slide text (compute it in the snippet)",
+            deck.where(),
+        )
+    return text
 
 
 def no_marker(tag: str, cell: Cell, result: CellResult) -> None:

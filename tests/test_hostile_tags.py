@@ -209,6 +209,14 @@ CASES = [
     ("recursive include", '{% include "ch.md.j2" %}\n', 2, 3, 2, "includes itself"),
     ("expression raises", "{= 1 / 0 =}\n", 2, 3, 2, "ZeroDivisionError"),
     (
+        "value inside run",
+        '{% call run() %}\nprint({= value("1") =})\n{% endcall %}\n',
+        2,
+        3,
+        2,
+        "run() holds a value()",
+    ),
+    (
         "expect without run",
         "{% call expect() %}\n1\n{% endcall %}\n",
         2,
