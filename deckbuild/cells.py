@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from .errors import Where
+from .literal import Place
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RTOL = 1e-9
@@ -22,8 +23,8 @@ class Expectation:
 class Cell:
     """One unit of code run in a chapter's kernel, in deck order.
 
-    kind is "snippet" (code shown on a slide, output injected after it), "value" (one line of
-    output put into prose) or "table" (a Markdown table put into the slide).
+    kind names the tag that made it (deckbuild/tags.py: "snippet" for run(), "value", "table"); the tag
+    decides how the cell fills the slide, the notebook and the snapshot.
     """
 
     kind: str
@@ -36,6 +37,9 @@ class Cell:
     show_output: bool = True
     expectation: Expectation | None = None
     position: int = 0  # index among all cells of the deck
+    raw: bool = False  # value()/table(raw=True): the author asks for the text as markup
+    call: str = ""  # the tag call as the author wrote it, for the snapshot
+    place: Place = field(default_factory=Place)  # where the placeholder lands in the rendered Markdown
 
     @property
     def placeholder(self) -> str:
@@ -44,7 +48,9 @@ class Cell:
 
     @property
     def in_notebook(self) -> bool:
-        return self.kind == "snippet"
+        from .tags import of  # the tag registry imports this module
+
+        return of(self).in_notebook
 
 
 @dataclass

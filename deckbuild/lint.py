@@ -54,14 +54,7 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
         line0 = markdown[: markdown.index(MARKER_PREFIX)].count("\n")
         raise LintError("a build marker was left in the output", where(line0))
 
-    theme = slides.front_matter(markdown).get("theme")
-    theme_dir = config.for_deck(deck_dir).theme_dir(deck_dir)
-    if theme and theme not in themes(theme_dir):
-        raise LintError(
-            f"theme {theme!r} does not exist (Marp would silently use its default); "
-            f"add {display_path(theme_dir)}/{theme}.css with /* @theme {theme} */",
-            Where(md_name, 1, 1),
-        )
+    check_themes(markdown, deck_dir, where)
 
     fm_block, body = slides.split_front_matter(markdown)
     offset = fm_block.count("\n")
@@ -95,6 +88,38 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
             "(expressions are written {= … =}; braces are free only inside $…$ math)",
             source_line(lines[line0], deck_dir, where(line0)),
         )
+
+
+def check_themes(markdown: str, deck_dir: Path, where) -> None:
+    """The theme is named once, and exists: Marp falls back to its default theme without a word."""
+    late = re.match(r"\A\s+---[ \t]*\n(.*?\n)---", markdown, re.DOTALL)
+    if late and re.search(r"^(marp|theme)\s*:", late.group(1), re.MULTILINE):
+        raise LintError(
+            "the front matter must start on the first line: Marp ignores it after a blank line", where(0)
+        )
+    theme_dir = config.for_deck(deck_dir).theme_dir(deck_dir)
+    known = themes(theme_dir)
+    add = f"add {display_path(theme_dir)}/{{0}}.css with /* @theme {{0}} */"
+    named = slides.front_matter(markdown).get("theme")
+    if named and named not in known:
+        raise LintError(
+            f"theme {named!r} does not exist (Marp would silently use its default); {add.format(named)}",
+            where(0),
+        )
+    lines = markdown.splitlines()
+    for line0, theme in slides.theme_directives(markdown):
+        at = source_line(lines[line0], deck_dir, where(line0))  # the template line that holds the directive
+        if theme not in known:
+            raise LintError(
+                f"theme {theme!r} does not exist (Marp would silently ignore it); {add.format(theme)}",
+                at,
+            )
+        if named and theme != named:
+            raise LintError(
+                f"theme {theme!r} here would change every slide of the deck, not this one (theme is a global "
+                f"directive): the front matter names {named!r}",
+                at,
+            )
 
 
 def check_math(prose: str, lines: list[str], deck_dir: Path, where) -> None:

@@ -156,9 +156,15 @@ def export(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> None:
 
 
 def check_theme(markdown: Path, html: Path) -> None:
-    """Marp falls back to its default theme without a word; we do not."""
-    theme = slides.front_matter(markdown.read_text(encoding="utf-8")).get("theme")
-    if theme and f'data-theme="{theme}"' not in html.read_text(encoding="utf-8"):
-        raise ToolError(
-            f"marp-cli did not apply theme {theme!r} (is its CSS valid?)", Where(markdown.name, 1, 1)
-        )
+    """Marp falls back to its default theme without a word; we do not: every slide carries the named theme."""
+    text = markdown.read_text(encoding="utf-8")
+    directives = slides.theme_directives(text)
+    theme = slides.front_matter(text).get("theme") or (directives[-1][1] if directives else None)
+    if not theme:
+        return
+    for n, section in enumerate(re.findall(r"<section\b[^>]*>", html.read_text(encoding="utf-8")), 1):
+        if f'data-theme="{theme}"' not in section:
+            raise ToolError(
+                f"marp-cli did not apply theme {theme!r} to slide {n} (is its CSS valid?)",
+                Where(markdown.name, 1, n),
+            )

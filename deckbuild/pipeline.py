@@ -1,5 +1,6 @@
 """The build, step by step: render → figures → run cells (cached) → verify → fill in → lint → publish."""
 
+import re
 import shutil
 import sys
 import time
@@ -22,11 +23,8 @@ from . import (
 )
 from .cells import Cell, CellResult
 from .compare import diff, matches
-from .errors import ExpectationError, SnippetError
-from .slides import fence
-
-MAX_LINES = 40  # lines of output shown on a slide before it is cut
-MAX_CHARS = 4000
+from .errors import ExpectationError
+from .tags import of as tag_of
 
 
 def stderr_log(message: str) -> None:
@@ -117,37 +115,23 @@ def verify(cell: Cell, result: CellResult) -> None:
             exp.where,
             diff(exp.text, result.text),
         )
-    if cell.kind == "value" and "\n" in result.text:
-        raise SnippetError("value() must give one line of text; use table() for several", cell.where)
-
-
-def shown_output(result: CellResult) -> str:
-    """The output as a slide shows it: cut after MAX_LINES lines or MAX_CHARS characters, with a visible note."""
-    shown = "\n".join(result.text.splitlines()[:MAX_LINES])[:MAX_CHARS]
-    if len(shown) < result.chars:
-        kept = shown.count("\n") + 1
-        shown += (
-            f"\n… 出力が長いため省略（全 {result.lines:,} 行・{result.chars:,} 文字のうち {kept} 行を表示）"
-        )
-    return shown
+    tag_of(cell).verify(cell, result)
 
 
 def filled(cell: Cell, result: CellResult) -> str:
-    if cell.kind in ("value", "table"):
-        return result.text
-    parts = []
-    if cell.echo:
-        parts.append(fence(cell.code, "python"))
-    if cell.show_output and result.text:
-        parts.append(fence(shown_output(result), "text"))
-    return "\n".join(parts).rstrip("\n")
+    return tag_of(cell).fill(cell, result)
 
 
 def fill(text: str, cells: list[Cell], results: dict[int, CellResult], snippets_too: bool = True) -> str:
-    for cell in cells:
-        if snippets_too or not cell.in_notebook:
-            text = text.replace(cell.placeholder, filled(cell, results[cell.position]))
-    return text
+    """Every placeholder replaced in one pass: text a cell put in is never searched for placeholders again."""
+    texts = {
+        cell.placeholder: filled(cell, results[cell.position])
+        for cell in cells
+        if snippets_too or not cell.in_notebook
+    }
+    if not texts:
+        return text
+    return re.sub("|".join(map(re.escape, texts)), lambda m: texts[m.group(0)], text)
 
 
 def accounted_code(rendering: templates.Rendering) -> set[str]:

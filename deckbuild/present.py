@@ -1,33 +1,51 @@
-"""Turn values computed in a chapter's kernel into Markdown for a slide (imported by table cells)."""
+"""Turn values computed in a chapter's kernel into slide text (imported inside the kernel by deckbuild.isolated)."""
 
 import importlib
 import os
 
+from . import literal
+
+RULES = {"left": ":--", "right": "--:", "center": ":-:"}
 HELPERS_ENV = "DECKBUILD_HELPERS"
 
 
-def cell_text(value, fmt: str) -> str:
+def text_of(what: str, obj, **options) -> str:
+    """The text of `{= value() =}` (one formatted value) or `{= table() =}` (a Markdown table)."""
+    if what == "value":
+        return format(obj, options.get("fmt", ""))
+    return markdown_table(obj, **options)
+
+
+def cell_text(value, fmt: str, raw: bool = False) -> str:
     text = format(value, fmt) if fmt else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    if raw:
+        return text.replace("|", "\\|").replace("\n", " ")
+    return literal.escape_cell(text.replace("\n", " "))
 
 
-def markdown_table(rows, header=None, fmt=None, align=None) -> str:
-    """A GitHub-style table; fmt and align are one spec for every column or a list, one per column."""
+def markdown_table(rows, header=None, fmt=None, align=None, raw: bool = False) -> str:
+    """A GitHub-style table; fmt and align are one spec for every column or a list, one per column.
+
+    Computed cells are escaped (they show as text, a `$…$` formula stays math) unless raw=True.
+    """
     rows = [list(row) for row in rows]
+    if not rows and not header:
+        raise ValueError("the table has no rows and no header")
     width = len(header) if header else len(rows[0])
     fmts = fmt if isinstance(fmt, list | tuple) else [fmt or ""] * width
     aligns = align if isinstance(align, list | tuple) else [align or "right"] * width
-    rule = {"left": ":--", "right": "--:", "center": ":-:"}
+    if len(fmts) != width or len(aligns) != width:
+        raise ValueError(f"fmt and align must name {width} columns, one per column of the table")
     lines = []
     if header:
         lines.append("| " + " | ".join(header) + " |")
     else:
         lines.append("|" + " |" * width)
-    lines.append("|" + "|".join(rule[a] for a in aligns) + "|")
-    for row in rows:
+    lines.append("|" + "|".join(RULES[a] for a in aligns) + "|")
+    for n, row in enumerate(rows, 1):
         if len(row) != width:
-            raise ValueError(f"row {row!r} has {len(row)} cells, the header has {width}")
-        lines.append("| " + " | ".join(cell_text(v, f) for v, f in zip(row, fmts, strict=True)) + " |")
+            raise ValueError(f"row {n} {row!r} has {len(row)} cells, the table has {width} columns")
+        lines.append("| " + " | ".join(cell_text(v, f, raw) for v, f in zip(row, fmts, strict=True)) + " |")
     return "\n".join(lines)
 
 

@@ -6,7 +6,10 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
+# A byte-order mark before it is allowed: Marp reads the front matter after one, so must every check here.
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
+HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+THEME_DIRECTIVE = re.compile(r"^[ \t]*theme[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +48,25 @@ def separator_lines(text: str) -> list[int]:
     block, body = split_front_matter(text)
     offset = block.count("\n")
     return [tok.map[0] + offset for tok in tokens(body) if tok.type == "hr" and tok.level == 0]
+
+
+def theme_directives(text: str) -> list[tuple[int, str]]:
+    """`<!-- theme: name -->` directives in the body, outside code: (0-based line, theme name)."""
+    block, body = split_front_matter(text)
+    offset = block.count("\n")
+    found = []
+    for tok in tokens(body):
+        if not tok.map or tok.type not in ("html_block", "inline"):
+            continue
+        for comment in HTML_COMMENT.finditer(tok.content):
+            if tok.type == "inline" and not any(
+                c.type == "html_inline" and c.content.startswith("<!--") for c in tok.children or []
+            ):
+                continue
+            for m in THEME_DIRECTIVE.finditer(comment.group(1)):
+                line = tok.map[0] + offset + tok.content[: comment.start(1) + m.start()].count("\n")
+                found.append((line, m.group(1).strip("\"'")))
+    return found
 
 
 def headings(text: str) -> list[str]:

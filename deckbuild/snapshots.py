@@ -5,7 +5,7 @@ import os
 import re
 from pathlib import Path
 
-from . import config
+from . import config, tags
 from .cells import Cell, CellResult
 from .compare import diff
 from .errors import SnapshotError
@@ -27,7 +27,7 @@ def folder(deck: Path) -> Path:
 
 
 def record(cell: Cell, result: CellResult) -> dict:
-    entry = {"kind": cell.kind, "code": cell.code.splitlines(), "output": result.text.splitlines()}
+    entry = {"kind": cell.kind, "code": tags.of(cell).recorded(cell), "output": result.text.splitlines()}
     if len(result.text) < result.chars:
         entry["full_output_sha256"] = result.digest
     return entry

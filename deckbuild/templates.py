@@ -2,7 +2,9 @@
 
 The authoring format (see README): statements `{% … %}` and comments `{# … #}` are Jinja's, but
 expressions are written `{= … =}` so that LaTeX such as `\\frac{{a}}{b}` passes through untouched.
-Each call that needs the kernel leaves a placeholder; pass two (pipeline.py) fills them in.
+The tags a deck calls (run, value, table, figure, …) are the objects of tags.py; each call that needs the
+kernel leaves a placeholder, and once the deck has rendered, locate() says on which slide and in which
+place of the Markdown (literal.py: prose, math, code, …) each one lands. Pass two (pipeline.py) fills them in.
 """
 
 import sys
@@ -11,13 +13,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import slides, sourcemap
-from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, Cell, Expectation
+from . import literal, slides, sourcemap, tags
+from .cells import Cell
 from .errors import TemplateError, Where
-from .sourcecode import SourceNotFound, get_source
-
-# value() and table() evaluate in a copy of the kernel's names plus deckbuild.present, leaving no trace.
-HELPERS = '__import__("deckbuild.present", fromlist=["namespace"])'
 
 
 @dataclass
@@ -71,13 +69,16 @@ def chapter_of(where: Where) -> str:
 
 
 class Authoring:
-    """The functions a deck calls. Each records what it needs and returns Markdown or a placeholder."""
+    """What the tags of deckbuild/tags.py record into while the deck renders: cells, figures, shown code."""
 
-    def __init__(self, code_dir: Path):
-        self.code_dir = code_dir
+    def __init__(self, code_dirs):
+        self.code_dirs = tuple(code_dirs)
         self.rendering = Rendering(text="")
 
-    def _add_cell(self, kind: str, code: str, **options) -> Cell:
+    where = staticmethod(caller_where)
+    chapter = staticmethod(chapter_of)
+
+    def add_cell(self, kind: str, code: str, **options) -> Cell:
         where = caller_where()
         chapter = chapter_of(where)
         index = sum(1 for c in self.rendering.cells if c.chapter == chapter)
@@ -88,70 +89,8 @@ class Authoring:
         self.rendering.cells.append(cell)
         return cell
 
-    def run(
-        self, caller=None, timeout: float = DEFAULT_TIMEOUT, echo: bool = True, output: bool = True
-    ) -> str:
-        """`{% call run() %}code{% endcall %}`: execute the code; show it and its real output."""
-        if caller is None:
-            raise TemplateError(
-                "run() holds the snippet: write {% call run() %} … {% endcall %}", caller_where()
-            )
-        code = caller()
-        cell = self._add_cell("snippet", code, timeout=float(timeout), echo=echo, show_output=output)
-        cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
-        return cell.placeholder + "\n"
-
-    def expect(self, caller=None, rtol: float = DEFAULT_RTOL) -> str:
-        """`{% call expect() %}output{% endcall %}`: the output the previous snippet must print."""
-        where = caller_where()
-        where.line = (where.line or 0) + 1
-        snippets = [c for c in self.rendering.cells if c.kind == "snippet" and c.chapter == chapter_of(where)]
-        if caller is None or not snippets:
-            raise TemplateError("expect() must follow a {% call run() %} snippet in the same file", where)
-        if snippets[-1].expectation is not None:
-            raise TemplateError("this snippet already has an expected output", where)
-        snippets[-1].expectation = Expectation(text=caller(), rtol=float(rtol), where=where)
-        return ""
-
-    def value(self, expr: str, fmt: str = "") -> str:
-        """`{= value("AND.b") =}`: the value of an expression in the chapter's kernel, as one line of text."""
-        code = f"print(format(eval({expr!r}, {HELPERS}.namespace(globals())), {fmt!r}))\n"
-        return self._add_cell("value", code).placeholder
-
-    def table(self, expr: str, header=None, fmt=None, align=None) -> str:
-        """`{= table("truth_table(AND)", header=[…]) =}`: rows computed in the kernel, as a Markdown table."""
-        rows = f"eval({expr!r}, {HELPERS}.namespace(globals()))"
-        code = f"print({HELPERS}.markdown_table({rows}, header={header!r}, fmt={fmt!r}, align={align!r}))\n"
-        return self._add_cell("table", code).placeholder + "\n"
-
-    def source(self, *dotted: str) -> str:
-        """`{= source("shapes.area.circle") =}`: the exact source of definitions in code_dirs, as a code block."""
-        where = caller_where()
-        parts = []
-        for name in dotted:
-            try:
-                parts.append(get_source(self.code_dir, name)[0])
-            except SourceNotFound as e:
-                raise TemplateError(f"source(): {e}", where) from None
-        code = "\n".join(parts)
-        self.rendering.shown_code.append(code)
-        return slides.fence(code, "python").rstrip("\n")
-
-    def display(self, caller=None, lang: str = "python") -> str:
-        """`{% call display() %}…{% endcall %}`: a code block shown but deliberately not executed."""
-        if caller is None:
-            raise TemplateError(
-                "display() holds the code: write {% call display() %} … {% endcall %}", caller_where()
-            )
-        code = caller()
-        self.rendering.shown_code.append(code)
-        return slides.fence(code, lang).rstrip("\n")
-
-    def figure(self, name: str, width: int | None = None, center: bool = True, alt: str = "") -> str:
-        """`{= figure("perceptron.svg", width=600) =}`: an image that figures_src/ must produce."""
-        self.rendering.figures.append(FigureRef(name, caller_where(), width))
-        words = [w for w in (f"w:{width}px" if width else "", "center" if center else "", alt) if w]
-        return f"![{' '.join(words)}](figures/{name})"
+    def add_figure(self, name: str, where: Where, width: int | None = None) -> None:
+        self.rendering.figures.append(FigureRef(name, where, width))
 
 
 class DeckEnvironment(jinja2.Environment):
@@ -161,7 +100,9 @@ class DeckEnvironment(jinja2.Environment):
 
 def environment(deck_dir: Path) -> jinja2.Environment:
     return DeckEnvironment(
-        loader=Utf8Loader(deck_dir, encoding="utf-8"),
+        loader=Utf8Loader(
+            deck_dir, encoding="utf-8-sig"
+        ),  # a byte-order mark would hide the front matter from Marp
         variable_start_string="{=",
         variable_end_string="=}",
         trim_blocks=True,
@@ -204,22 +145,14 @@ def template_frame(tb) -> Where | None:
     return found
 
 
-def render(deck: Path, code_dir: Path) -> Rendering:
+def render(deck: Path, code_dirs) -> Rendering:
     """Render the deck with placeholders; every failure becomes a TemplateError naming file, line and slide."""
     deck = deck.resolve()
     if not deck.is_file():
         raise TemplateError("deck file not found", Where(display_path(deck)))
     env = environment(deck.parent)
-    authoring = Authoring(code_dir)
-    env.globals.update(
-        run=authoring.run,
-        expect=authoring.expect,
-        value=authoring.value,
-        table=authoring.table,
-        source=authoring.source,
-        display=authoring.display,
-        figure=authoring.figure,
-    )
+    authoring = Authoring(code_dirs)
+    env.globals.update({name: tags.bound(tag, authoring) for name, tag in tags.TAGS.items()})
     chunks: list[str] = []
     env.recorder = recorder = sourcemap.Recorder(display_path)
     try:
@@ -242,14 +175,39 @@ def render(deck: Path, code_dir: Path) -> Rendering:
             f"not UTF-8 (byte 0x{e.byte:02x}); save the file as UTF-8",
             Where(display_path(e.path), e.line, slide),
         ) from None
+    except jinja2.TemplateNotFound as e:
+        where = template_frame(e.__traceback__) or Where(display_path(deck))
+        where.slide = slides.current_slide("".join(chunks))
+        raise TemplateError(f"template: included file not found: {e.name}", where) from None
+    except jinja2.UndefinedError as e:
+        where = template_frame(e.__traceback__) or Where(display_path(deck))
+        where.slide = slides.current_slide("".join(chunks))
+        raise TemplateError(f"template: {e.message or e}{did_you_mean(e.message or '')}", where) from None
     except jinja2.TemplateError as e:
         where = template_frame(e.__traceback__) or Where(display_path(deck))
         where.slide = slides.current_slide("".join(chunks))
         raise TemplateError(f"template: {e.message or e}", where) from None
+    except RecursionError as e:
+        where = template_frame(e.__traceback__) or Where(display_path(deck))
+        where.slide = slides.current_slide("".join(chunks))
+        raise TemplateError("template: includes itself, directly or through another file", where) from None
+    except Exception as e:  # an expression of the deck raised (`{= 1 / 0 =}`): still one located line
+        where = template_frame(e.__traceback__) or Where(display_path(deck))
+        where.slide = slides.current_slide("".join(chunks))
+        raise TemplateError(f"template: {type(e).__name__}: {e}", where) from None
     authoring.rendering.text = "".join(chunks)
     authoring.rendering.origins = sourcemap.origins(authoring.rendering.text, recorder)
     locate(authoring.rendering)
     return authoring.rendering
+
+
+def did_you_mean(message: str) -> str:
+    """`'valeu' is undefined` → a hint naming the tag it resembles."""
+    import difflib
+
+    name = message.split("'")[1] if message.count("'") >= 2 else ""
+    close = difflib.get_close_matches(name, tags.TAGS, n=1)
+    return f" (did you mean {close[0]}()?)" if close else ""
 
 
 def syntax_error_slide(partial: str, path: Path, line: int, is_root: bool) -> int:
@@ -260,12 +218,15 @@ def syntax_error_slide(partial: str, path: Path, line: int, is_root: bool) -> in
 
 
 def locate(rendering: Rendering) -> None:
-    """Give every cell and figure the slide number it lands on."""
+    """Give every cell and figure the slide number it lands on, and every cell the place it lands in."""
     slide_map = slides.SlideMap(rendering.text)
+    places = literal.places(rendering.text, [c.placeholder for c in rendering.cells])
     for cell in rendering.cells:
+        cell.place = places.get(cell.placeholder, cell.place)
         cell.where.slide = slide_map.slide_at_offset(rendering.text.index(cell.placeholder))
         if cell.expectation:
             cell.expectation.where.slide = cell.where.slide
+        tags.of(cell).placed(cell)
     for ref in rendering.figures:
         marker = f"](figures/{ref.name})"
         ref.where.slide = slide_map.slide_at_offset(max(rendering.text.find(marker), 0))

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from deckbuild import ROOT, snapshots, templates
+from deckbuild import ROOT, snapshots, tags, templates
 from deckbuild.compare import diff, matches
 from deckbuild.kernel import ChapterKernel
 
@@ -50,11 +50,11 @@ def recorded(cell) -> list[str]:
     entries = json.loads((snapshots.folder(DECK) / f"{cell.chapter}.json").read_text(encoding="utf-8"))[
         "cells"
     ]
-    code = cell.code.splitlines()
+    code = tags.of(cell).recorded(cell)  # how the snapshot names the cell
     same = [e for e in entries if e["kind"] == cell.kind and e["code"] == code]
     assert same, f"{cell.where}: no recorded output; run `make accept`"
     earlier = [c for c in CELLS if c.chapter == cell.chapter and c.index < cell.index]
-    repeats = sum(1 for c in earlier if c.kind == cell.kind and c.code.splitlines() == code)
+    repeats = sum(1 for c in earlier if c.kind == cell.kind and tags.of(c).recorded(c) == code)
     return same[min(repeats, len(same) - 1)]["output"]
 
 

@@ -1,0 +1,345 @@
+"""The authoring tags, one object each, in one registry: adding a tag touches this file only.
+
+A tag says what the deck calls (`name`), what it records when the template renders (`author`), and,
+when it runs in the kernel (`kind` is the cell kind it leaves), how its result is checked (`verify`),
+how it fills the slide (`fill`), whether it becomes a code cell of the notebook (`in_notebook`), and
+what its snapshot entry holds (`recorded`). templates.render exposes every tag of TAGS to Jinja;
+pipeline, notebook and snapshots ask `of(cell)` instead of comparing kind strings.
+"""
+
+import inspect
+import math
+from numbers import Real
+
+from . import literal, slides
+from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, MARKER_PREFIX, Cell, CellResult, Expectation
+from .errors import SnippetError, TemplateError
+from .sourcecode import SourceNotFound, get_source
+
+MAX_LINES = 40  # lines of output shown on a slide before it is cut
+MAX_CHARS = 4000
+# Kernel side of value() and table(): evaluated in a forked copy of the kernel (deckbuild/isolated.py).
+KERNEL = '__import__("deckbuild.isolated", fromlist=["show"])'
+ALIGNS = ("left", "right", "center")
+
+
+class Tag:
+    """A tag that runs nothing in the kernel (source, display, figure, expect): only `author` matters."""
+
+    name = ""
+    kind: str | None = None  # the kind of the cells it leaves, when it runs in the kernel
+    in_notebook = False
+
+    def author(self, deck, *args, **kwargs) -> str:
+        """Called by Jinja while the deck renders; returns Markdown or a placeholder."""
+        raise NotImplementedError
+
+    def placed(self, cell: Cell) -> None:
+        """Refuse, when the deck has rendered, a place the tag's text cannot go (cell.place)."""
+
+    def verify(self, cell: Cell, result: CellResult) -> None:
+        """Refuse a result that cannot be put on the slide."""
+
+    def fill(self, cell: Cell, result: CellResult) -> str:
+        """The slide text that replaces the cell's placeholder."""
+        return result.text
+
+    def recorded(self, cell: Cell) -> list[str]:
+        """The cell as its snapshot names it: what the author wrote, not how the engine runs it."""
+        return cell.code.splitlines()
+
+
+# ---- tags that run in the kernel ------------------------------------------------------------------------
+
+
+class Run(Tag):
+    """`{% call run(timeout=60, echo=True, output=True) %}code{% endcall %}`: execute; show code and output."""
+
+    name, kind, in_notebook = "run", "snippet", True
+
+    def author(
+        self, deck, caller=None, timeout: float = DEFAULT_TIMEOUT, echo: bool = True, output: bool = True
+    ):
+        if caller is None:
+            raise TemplateError(
+                "run() holds the snippet: write {% call run() %} … {% endcall %}", deck.where()
+            )
+        timeout = positive_seconds(timeout, deck)
+        flags(deck, "run", echo=echo, output=output)
+        cell = deck.add_cell(
+            self.kind, body(deck, "run", caller), timeout=timeout, echo=echo, show_output=output
+        )
+        cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
+        return cell.placeholder + "\n"
+
+    def fill(self, cell: Cell, result: CellResult) -> str:
+        parts = []
+        if cell.echo:
+            parts.append(slides.fence(cell.code, "python"))
+        if cell.show_output and result.text:
+            parts.append(slides.fence(shown_output(result), "text"))
+        return "\n".join(parts).rstrip("\n")
+
+
+class Value(Tag):
+    """`{= value("expr", fmt="", raw=False) =}`: format(expr, fmt), evaluated in a copy of the kernel, as text."""
+
+    name, kind = "value", "value"
+
+    def author(self, deck, expr, fmt: str = "", raw: bool = False) -> str:
+        strings(deck, "value", expr=expr, fmt=fmt)
+        flags(deck, "value", raw=raw)
+        code = f"{KERNEL}.show(globals(), 'value', {expr!r}, fmt={fmt!r})\n"
+        return deck.add_cell(
+            self.kind, code, raw=raw, call=call_text(self.name, expr, fmt=fmt, raw=raw)
+        ).placeholder
+
+    def verify(self, cell: Cell, result: CellResult) -> None:
+        if "\n" in result.text:
+            raise SnippetError("value() must give one line of text; use table() for several", cell.where)
+        no_marker(self.name, cell, result)
+        self.fill(cell, result)  # refused where it lands: fail now, before anything is recorded
+
+    def fill(self, cell: Cell, result: CellResult) -> str:
+        try:
+            return literal.put(result.text, cell.place, cell.raw)
+        except literal.Refused as e:
+            raise SnippetError(
+                f"value() cannot be put here: {e}; format it first, or pass raw=True", cell.where
+            ) from None
+
+    def recorded(self, cell: Cell) -> list[str]:
+        return [cell.call]
+
+
+class Table(Tag):
+    """`{= table("rows", header=[…], fmt=…, align=…, raw=False) =}`: rows computed in the kernel, as a table."""
+
+    name, kind = "table", "table"
+
+    def author(self, deck, expr, header=None, fmt=None, align=None, raw: bool = False) -> str:
+        strings(deck, "table", expr=expr)
+        flags(deck, "table", raw=raw)
+        columns(deck, header, fmt, align)
+        options = {"header": list(header) if header else None, "fmt": fmt, "align": align, "raw": raw}
+        code = f"{KERNEL}.show(globals(), 'table', {expr!r}, **{options!r})\n"
+        call = call_text(self.name, expr, header=header, fmt=fmt, align=align, raw=raw)
+        return deck.add_cell(self.kind, code, raw=raw, call=call).placeholder + "\n"
+
+    def placed(self, cell: Cell) -> None:
+        if cell.place.context != "text" or not cell.place.line_start:
+            raise TemplateError(
+                "table() must stand on a line of its own, outside code, math and HTML", cell.where
+            )
+
+    def verify(self, cell: Cell, result: CellResult) -> None:
+        no_marker(self.name, cell, result)
+
+    def recorded(self, cell: Cell) -> list[str]:
+        return [cell.call]
+
+
+# ---- tags that only write Markdown -----------------------------------------------------------------------
+
+
+class Expect(Tag):
+    """`{% call expect(rtol=1e-9) %}output{% endcall %}` right after a run: the output it must print."""
+
+    name = "expect"
+
+    def author(self, deck, caller=None, rtol: float = DEFAULT_RTOL) -> str:
+        where = deck.where()
+        where.line = (where.line or 0) + 1
+        if not isinstance(rtol, Real) or isinstance(rtol, bool) or not 0 <= rtol < math.inf:
+            raise TemplateError(f"expect(): rtol must be a number ≥ 0, not {rtol!r}", where)
+        snippets = [
+            c for c in deck.rendering.cells if c.kind == Run.kind and c.chapter == deck.chapter(where)
+        ]
+        if caller is None or not snippets:
+            raise TemplateError("expect() must follow a {% call run() %} snippet in the same file", where)
+        if snippets[-1].expectation is not None:
+            raise TemplateError("this snippet already has an expected output", where)
+        snippets[-1].expectation = Expectation(
+            text=body(deck, "expect", caller), rtol=float(rtol), where=where
+        )
+        return ""
+
+
+class Source(Tag):
+    """`{= source("pkg.module.name", …) =}`: the exact source of definitions under code/, as a code block."""
+
+    name = "source"
+
+    def author(self, deck, *dotted: str) -> str:
+        where = deck.where()
+        strings(deck, "source", **{f"name {n + 1}": d for n, d in enumerate(dotted)})
+        if not dotted:
+            raise TemplateError("source() needs at least one dotted name", where)
+        parts = []
+        for name in dotted:
+            try:
+                parts.append(get_source(deck.code_dirs, name)[0])
+            except SourceNotFound as e:
+                raise TemplateError(f"source(): {e}", where) from None
+        code = "\n".join(parts)
+        deck.rendering.shown_code.append(code)
+        return slides.fence(code, "python").rstrip("\n")
+
+
+class Display(Tag):
+    """`{% call display(lang="python") %}…{% endcall %}`: a code block shown but deliberately not executed."""
+
+    name = "display"
+
+    def author(self, deck, caller=None, lang: str = "python") -> str:
+        if caller is None:
+            raise TemplateError(
+                "display() holds the code: write {% call display() %} … {% endcall %}", deck.where()
+            )
+        if not isinstance(lang, str) or not lang.replace("-", "").replace("+", "").isalnum():
+            raise TemplateError(
+                f"display(): lang must be a language name such as 'python', not {lang!r}", deck.where()
+            )
+        code = body(deck, "display", caller)
+        deck.rendering.shown_code.append(code)
+        return slides.fence(code, lang).rstrip("\n")
+
+
+class Figure(Tag):
+    """`{= figure("name.svg", width=600, center=True, alt="") =}`: an image that figures_src/ must produce."""
+
+    name = "figure"
+
+    def author(self, deck, name, width: int | None = None, center: bool = True, alt: str = "") -> str:
+        where = deck.where()
+        strings(deck, "figure", name=name, alt=alt)
+        flags(deck, "figure", center=center)
+        if (
+            "/" in name
+            or "\\" in name
+            or name.startswith(".")
+            or not name.strip()
+            or any(c in name for c in "()[] <>")
+        ):
+            raise TemplateError(f"figure(): {name!r} must be a plain file name such as 'plot.svg'", where)
+        if width is not None and (not isinstance(width, int) or isinstance(width, bool) or width <= 0):
+            raise TemplateError(f"figure(): width must be a whole number of pixels > 0, not {width!r}", where)
+        deck.add_figure(name, where, width)
+        words = [
+            w
+            for w in (f"w:{width}px" if width else "", "center" if center else "", literal.escape_text(alt))
+            if w
+        ]
+        return f"![{' '.join(words)}](figures/{name})"
+
+
+TAGS: dict[str, Tag] = {
+    tag.name: tag for tag in (Run(), Expect(), Value(), Table(), Source(), Display(), Figure())
+}
+BY_KIND: dict[str, Tag] = {tag.kind: tag for tag in TAGS.values() if tag.kind}
+
+
+def of(cell: Cell) -> Tag:
+    return BY_KIND[cell.kind]
+
+
+def bound(tag: Tag, deck):
+    """The function Jinja calls: arguments checked against the tag's signature, a mistake a located error."""
+    signature = inspect.signature(tag.author)
+
+    def call(*args, **kwargs):
+        try:
+            signature.bind(deck, *args, **kwargs)
+        except TypeError as e:
+            raise TemplateError(f"{tag.name}(): {e}; it takes {describe(signature)}", deck.where()) from None
+        return tag.author(deck, *args, **kwargs)
+
+    call.__name__ = tag.name
+    return call
+
+
+def describe(signature: inspect.Signature) -> str:
+    params = [p for p in list(signature.parameters.values())[1:] if p.name != "caller"]
+    return (
+        "("
+        + ", ".join(
+            str(p).split(":")[0] + (f"={p.default!r}" if p.default is not p.empty else "") for p in params
+        )
+        + ")"
+    )
+
+
+# ---- checks shared by the tags ---------------------------------------------------------------------------
+
+
+def positive_seconds(timeout, deck) -> float:
+    """run(timeout=…): a finite number of seconds > 0 (0, -1, nan or "60" would hang or misbehave)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, Real) or not 0 < float(timeout) < math.inf:
+        raise TemplateError(f"run(): timeout must be a number of seconds > 0, not {timeout!r}", deck.where())
+    return float(timeout)
+
+
+def flags(deck, tag: str, **named) -> None:
+    for option, value in named.items():
+        if not isinstance(value, bool):
+            raise TemplateError(f"{tag}(): {option} must be True or False, not {value!r}", deck.where())
+
+
+def strings(deck, tag: str, **named) -> None:
+    for option, value in named.items():
+        if not isinstance(value, str):
+            raise TemplateError(
+                f"{tag}(): {option} must be a string, not {type(value).__name__} {value!r}", deck.where()
+            )
+
+
+def columns(deck, header, fmt, align) -> None:
+    """table(): header a list of names; fmt and align one spec or a list; every list naming as many columns."""
+    for option, value in (("header", header), ("fmt", fmt), ("align", align)):
+        if value is not None and not isinstance(value, str | list | tuple):
+            raise TemplateError(
+                f"table(): {option} must be a list of strings, not {type(value).__name__}", deck.where()
+            )
+        if isinstance(value, list | tuple) and not all(isinstance(v, str) for v in value):
+            raise TemplateError(f"table(): every {option} entry must be a string: {value!r}", deck.where())
+    if isinstance(header, str):
+        raise TemplateError(
+            f"table(): header must be a list of column names, not the string {header!r}", deck.where()
+        )
+    for a in [align] if isinstance(align, str) else align or []:
+        if a not in ALIGNS:
+            raise TemplateError(f"table(): align {a!r} is not one of {', '.join(ALIGNS)}", deck.where())
+    if len({len(v) for v in (header, fmt, align) if isinstance(v, list | tuple)}) > 1:
+        raise TemplateError("table(): header, fmt and align name different numbers of columns", deck.where())
+
+
+def body(deck, tag: str, caller) -> str:
+    """The text between {% call tag() %} and {% endcall %}, which no kernel tag may fill in."""
+    text = caller()
+    if MARKER_PREFIX in text:
+        raise TemplateError(
+            f"{tag}() holds a value() or table(): its text is not slide text (compute it in the snippet)",
+            deck.where(),
+        )
+    return text
+
+
+def no_marker(tag: str, cell: Cell, result: CellResult) -> None:
+    if MARKER_PREFIX in result.text:
+        raise SnippetError(f"{tag}() gave text holding {MARKER_PREFIX!r}, the build's own marker", cell.where)
+
+
+def call_text(name: str, expr: str, **options) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in options.items() if v)
+    return f"{name}({expr!r}{', ' + shown if shown else ''})"
+
+
+def shown_output(result: CellResult) -> str:
+    """The output as a slide shows it: cut after MAX_LINES lines or MAX_CHARS characters, with a visible note."""
+    shown = "\n".join(result.text.splitlines()[:MAX_LINES])[:MAX_CHARS]
+    if len(shown) < result.chars:
+        kept = shown.count("\n") + 1
+        shown += (
+            f"\n… 出力が長いため省略（全 {result.lines:,} 行・{result.chars:,} 文字のうち {kept} 行を表示）"
+        )
+    return shown
