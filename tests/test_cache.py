@@ -107,6 +107,7 @@ def test_the_mnist_setting_and_data_file_are_part_of_a_chapter_key(tmp_path):
     )
     deck = write_deck(tmp_path / "deck", {"m.md.j2": m})
     shutil.copy(ROOT / "pyproject.toml", tmp_path)  # this project's [tool.deckbuild]: the settings it names
+    shutil.copytree(deck.parent / "themes", tmp_path / "slides" / "themes")  # where that file says themes are
     out = tmp_path / "out"
     first = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "5k"})
     assert first.returncode == 0, first.stderr
