@@ -34,6 +34,7 @@ class Cell:
     timeout: float = DEFAULT_TIMEOUT
     echo: bool = True
     show_output: bool = True
+    companion: bool = False  # a hidden snippet that also goes into the learner's companion notebook
     expectation: Expectation | None = None
     position: int = 0  # index among all cells of the deck
 

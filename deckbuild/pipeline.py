@@ -6,7 +6,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, cache, figures, kernel, lint, marp, notebook, publish, snapshots, sourcemap, templates
+from . import (
+    ROOT,
+    cache,
+    companion,
+    figures,
+    kernel,
+    lint,
+    marp,
+    notebook,
+    publish,
+    snapshots,
+    sourcemap,
+    templates,
+)
 from .cells import Cell, CellResult
 from .compare import diff, matches
 from .errors import ExpectationError, SnippetError
@@ -29,6 +42,7 @@ class Options:
     accept: bool = False
     html: bool = True
     force: bool = False
+    companion: str = "strict"  # the self-sufficiency check: strict, warn or off (companion.py)
     log: object = stderr_log
 
 
@@ -169,6 +183,7 @@ def build(opts: Options) -> Report:
         produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=opts.force)
         figures.check_refs(rendering.figures, produced, opts.figures_src)
         results = execute(rendering, opts, report)
+        notebooks = companion.check(rendering, results, opts)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = opts.deck.parent / "themes"
@@ -192,6 +207,7 @@ def build(opts: Options) -> Report:
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
                 nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
+                companion.write(stage, notebooks)
                 for render, key in renders:
                     render.wait()
                     marp_cache.store(

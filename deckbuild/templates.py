@@ -34,6 +34,9 @@ class Rendering:
     cells: list[Cell] = field(default_factory=list)
     figures: list[FigureRef] = field(default_factory=list)
     shown_code: list[str] = field(default_factory=list)
+    shown_sources: list[Cell] = field(
+        default_factory=list
+    )  # source() blocks, kind "source", for companion.py
     origins: list[sourcemap.SlideOrigin] = field(default_factory=list)
 
     def chapters(self) -> dict[str, list[Cell]]:
@@ -88,7 +91,12 @@ class Authoring:
         return cell
 
     def run(
-        self, caller=None, timeout: float = DEFAULT_TIMEOUT, echo: bool = True, output: bool = True
+        self,
+        caller=None,
+        timeout: float = DEFAULT_TIMEOUT,
+        echo: bool = True,
+        output: bool = True,
+        companion: bool = False,
     ) -> str:
         """`{% call run() %}code{% endcall %}`: execute the code; show it and its real output."""
         if caller is None:
@@ -96,7 +104,9 @@ class Authoring:
                 "run() holds the snippet: write {% call run() %} … {% endcall %}", caller_where()
             )
         code = caller()
-        cell = self._add_cell("snippet", code, timeout=float(timeout), echo=echo, show_output=output)
+        cell = self._add_cell(
+            "snippet", code, timeout=float(timeout), echo=echo, show_output=output, companion=companion
+        )
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
         return cell.placeholder + "\n"
 
@@ -134,6 +144,10 @@ class Authoring:
                 raise TemplateError(f"source(): {e}", where) from None
         code = "\n".join(parts)
         self.rendering.shown_code.append(code)
+        # position: how many cells come before it, which places it among them in slide order
+        shown = Cell("source", chapter_of(where), len(self.rendering.shown_sources), code, where)
+        shown.position = len(self.rendering.cells)
+        self.rendering.shown_sources.append(shown)
         return slides.fence(code, "python").rstrip("\n")
 
     def display(self, caller=None, lang: str = "python") -> str:
