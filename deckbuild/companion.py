@@ -10,9 +10,13 @@ snippet must print exactly what its slide prints; the first that does not fails 
 The verdict is cached per chapter on the same kind of inputs as the chapter itself.
 """
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cache, kernel, slides
@@ -23,6 +27,7 @@ from .errors import CompanionError, Where
 MODES = ("strict", "warn", "off")
 ENV = "DECK_COMPANION"  # the default mode when --companion is not given
 PREFIX = "the slides are not self-sufficient: "
+WORKERS = 2  # companion kernels at once: the machine's cores, as the chapters' own runs
 
 # Hidden and not published: forget what the build's set-up (kernel.SETUP) gave the kernel. Another seed
 # than the build's 0 stands for a learner's unknown random state: an output that depends on it differs.
@@ -64,38 +69,76 @@ def plan(rendering) -> dict[str, list[Cell]]:
     return {chapter: cells for chapter, cells in chapters.items() if cells}
 
 
-def run_chapter(cells: list[Cell], log) -> tuple[list[dict], dict]:
-    """Run the companion cells in a fresh kernel in an empty folder; one record per cell, and the files read."""
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+class Stop:
+    """Ctrl-C for the worker threads, which never see it: interrupt the cell each kernel runs, start no other."""
 
-    runs: list[dict] = []
+    def __init__(self):
+        self.event = threading.Event()
+        self.lock = threading.Lock()
+        self.kernels: set = set()
+
+    def watch(self, k: kernel.ChapterKernel) -> None:
+        with self.lock:
+            self.kernels.add(k)
+            stopping = self.event.is_set()
+        if stopping:
+            raise KeyboardInterrupt
+
+    def forget(self, k: kernel.ChapterKernel) -> None:
+        with self.lock:
+            self.kernels.discard(k)
+
+    def set(self) -> None:
+        with self.lock:
+            self.event.set()
+            for k in self.kernels:
+                process = getattr(getattr(k.client.km, "provisioner", None), "process", None)
+                if process is not None:  # kernels run in a session of their own: Ctrl-C never reached them
+                    with contextlib.suppress(OSError):
+                        process.send_signal(signal.SIGINT)
+
+
+def run_chapter(cells: list[Cell], stop: Stop) -> tuple[list[dict], dict]:
+    """Run the companion cells in a fresh kernel in an empty folder; one record per cell, and the files read."""
     with (
         tempfile.TemporaryDirectory(prefix="deck-companion-") as folder,
         kernel.ChapterKernel(Path(folder)) as k,
     ):
-        k.execute(FRESH, 30)
-        k.execute(SETUP, 30)
-        for cell in cells:
-            if runs and runs[-1].get("timeout"):
-                runs.append({"skipped": True})  # the kernel is still busy with the cell before
-                continue
-            error, timed_out = None, False
-            try:
-                done = k.execute(cell.code, cell.timeout)
-            except CellTimeoutError:
-                done, timed_out = k.nb.cells[-1], True
-            except CellExecutionError as e:
-                if e.ename == "KeyboardInterrupt":
-                    raise KeyboardInterrupt from None
-                done = k.nb.cells[-1]
-                tb = [o for o in done.outputs if o.get("output_type") == "error"]
-                line = kernel.failing_line(
-                    tb[0].get("traceback", []) if tb else [], done.get("execution_count")
-                )
-                error = {"ename": e.ename, "evalue": e.evalue, "line": line}
-            result = kernel.result_of([o for o in done.outputs if o.get("output_type") != "error"])
-            runs.append({"result": result.to_json(), "error": error, "timeout": timed_out})
-        deps = k.dependencies() if not (runs and runs[-1].get("timeout")) else {"modules": [], "reads": []}
+        stop.watch(k)
+        try:
+            return run_cells(k, cells, stop)
+        finally:
+            stop.forget(k)
+
+
+def run_cells(k: kernel.ChapterKernel, cells: list[Cell], stop: Stop) -> tuple[list[dict], dict]:
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    runs: list[dict] = []
+    k.execute(FRESH, 30)
+    k.execute(SETUP, 30)
+    for cell in cells:
+        if stop.event.is_set():
+            raise KeyboardInterrupt
+        if runs and runs[-1].get("timeout"):
+            runs.append({"skipped": True})  # the kernel is still busy with the cell before
+            continue
+        error, timed_out = None, False
+        try:
+            done = k.execute(cell.code, cell.timeout)
+        except CellTimeoutError:
+            done, timed_out = k.nb.cells[-1], True
+        except CellExecutionError as e:
+            if e.ename == "KeyboardInterrupt" or stop.event.is_set():
+                raise KeyboardInterrupt from None
+            done = k.nb.cells[-1]
+            tb = [o for o in done.outputs if o.get("output_type") == "error"]
+            line = kernel.failing_line(tb[0].get("traceback", []) if tb else [], done.get("execution_count"))
+            error = {"ename": e.ename, "evalue": e.evalue, "line": line}
+        result = kernel.result_of([o for o in done.outputs if o.get("output_type") != "error"])
+        runs.append({"result": result.to_json(), "error": error, "timeout": timed_out})
+    busy = runs and (runs[-1].get("timeout") or runs[-1].get("skipped"))
+    deps = {"modules": [], "reads": []} if busy else k.dependencies()
     return runs, deps
 
 
@@ -109,21 +152,37 @@ def key(cells: list[Cell]) -> dict:
 
 
 def execute(plans: dict[str, list[Cell]], opts) -> dict[str, list[dict]]:
-    """Each chapter's companion run, from the cache when its cells and the files it read are unchanged."""
+    """Each chapter's companion run, from the cache when its cells and the files it read are unchanged.
+
+    The chapters that must run run WORKERS at a time, each in its own kernel (a process of its own).
+    """
     store = cache.Cache(opts.out / ".cache" / "companion")
-    runs = {}
+    runs, todo = {}, {}
     for chapter, cells in plans.items():
         k = key(cells)
         payload, reason = (None, "forced") if opts.force else store.lookup(chapter, k)
-        if payload is not None:
+        if payload is None:
+            todo[chapter] = k
+            opts.log(f"companion {chapter}: running the shown code alone, {len(cells)} cell(s) ({reason})")
+        else:
             opts.log(f"companion {chapter}: verdict from cache")
             runs[chapter] = payload["runs"]
-            continue
-        opts.log(f"companion {chapter}: running the shown code alone, {len(cells)} cell(s) ({reason})")
+    if not todo:
+        return runs
+    stop = Stop()
+    pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(todo)))
+    try:
         started = time.monotonic()
-        runs[chapter], deps = run_chapter(cells, opts.log)
-        opts.log(f"companion {chapter}: ran in {time.monotonic() - started:.1f}s")
-        store.store(chapter, k, cache.dependencies(**deps), {"runs": runs[chapter]})
+        futures = {chapter: pool.submit(run_chapter, plans[chapter], stop) for chapter in todo}
+        for chapter, future in futures.items():
+            runs[chapter], deps = future.result()
+            opts.log(f"companion {chapter}: done after {time.monotonic() - started:.1f}s")
+            store.store(chapter, todo[chapter], cache.dependencies(**deps), {"runs": runs[chapter]})
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # no kernel outlives the build
     return runs
 
 

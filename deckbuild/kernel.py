@@ -153,8 +153,12 @@ class ChapterKernel:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.cwd)}},
         )
+        # cleanup_kc: with a kernel manager of our own nbclient would leave the kernel running until the
+        # build exits, and its connection file in TMPDIR for good; shut it down when the chapter ends.
         self.stack.enter_context(
-            self.client.setup_kernel(env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL)
+            self.client.setup_kernel(
+                env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL, cleanup_kc=True
+            )
         )
         self.execute(TRACK_READS, 30)
         self.execute(SETUP, 60)

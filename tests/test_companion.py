@@ -1,14 +1,17 @@
 """The slides are self-sufficient: the code they show, run alone, prints what they print; its notebook runs on its own."""
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
-from conftest import build, error_line, tree_digest, write_deck
+from conftest import BUILD, build, error_line, tree_digest, write_deck
 
 HIDDEN_HELPER = """\
 {% call run(echo=False) %}
@@ -81,20 +84,26 @@ def write_lib(folder: Path) -> None:
     )
 
 
-def run_deck(deck_dir: Path, out: Path, chapter: str, *args: str, env: dict | None = None):
-    deck = write_deck(deck_dir, {"ch.md.j2": chapter})
+def run_deck(deck_dir: Path, out: Path, chapter: str | dict, *args: str, env: dict | None = None):
+    deck = write_deck(deck_dir, chapter if isinstance(chapter, dict) else {"ch.md.j2": chapter})
     write_lib(deck_dir)
     return build(deck, out, "--no-html", "--accept", "--code-dir", str(deck_dir), *args, env=env)
 
 
 def test_a_hidden_helper_that_a_visible_cell_uses_is_a_located_error(deck_dir, tmp_path):
+    # two chapters, their companions run side by side; the error names the first failing cell in deck order
+    chapters = {
+        "ok.md.j2": "## fine\n\n{% call run() %}\nprint(1)\n{% endcall %}\n\n",
+        "ch.md.j2": HIDDEN_HELPER,
+    }
     proc = run_deck(
-        deck_dir, tmp_path / "out", HIDDEN_HELPER, env={"DECK_COMPANION": ""}
-    )  # the default: strict
+        deck_dir, tmp_path / "out", chapters, env={"DECK_COMPANION": ""}
+    )  # "": the default, strict
     assert proc.returncode == 11, proc.stderr
+    assert "companion ok: running" in proc.stderr and "companion ch: running" in proc.stderr
     line = error_line(proc)
     assert re.fullmatch(
-        r"error: \S*ch\.md\.j2:8: slide 2: the slides are not self-sufficient: without the hidden cell at "
+        r"error: \S*ch\.md\.j2:8: slide 3: the slides are not self-sufficient: without the hidden cell at "
         r"line 2, this cell raised NameError: name 'helper' is not defined \(snippet line 1: print\(helper\(21\)\)\)",
         line,
     ), line
@@ -152,9 +161,11 @@ print(random.random() < 2)
 def test_a_source_block_defines_what_later_cells_use_and_the_notebook_runs_on_its_own(deck_dir, tmp_path):
     import nbformat
 
-    out = tmp_path / "out"
-    proc = run_deck(deck_dir, out, SHOWN_SOURCE)
+    out, temp = tmp_path / "out", tmp_path / "tmp"
+    temp.mkdir()
+    proc = run_deck(deck_dir, out, SHOWN_SOURCE, env={"TMPDIR": str(temp)})
     assert proc.returncode == 0, proc.stderr
+    assert not list(temp.iterdir())  # both kernels shut down: no connection file, no companion folder left
     published = nbformat.read(out / "notebooks" / "ch.ipynb", as_version=4)
     nbformat.validate(published)
     codes = [c.source for c in published.cells if c.cell_type == "code"]
@@ -210,3 +221,32 @@ def test_the_verdict_is_cached_with_the_chapter_and_judged_by_the_mode(deck_dir,
     proc = build(deck, tmp_path / "off", "--no-html", "--code-dir", str(deck_dir), "--companion=off")
     assert proc.returncode == 0 and "companion" not in proc.stderr, proc.stderr
     assert not (tmp_path / "off" / "notebooks").exists()
+
+
+def test_ctrl_c_while_the_companion_runs_stops_its_kernel_and_publishes_nothing(deck_dir, tmp_path):
+    # the build's own run is quick; the companion's kernel (started in an empty temp folder) sleeps
+    chapter = """\
+## A
+
+{% call run() %}
+import os, time
+time.sleep(120 if "deck-companion-" in os.getcwd() else 0)
+{% endcall %}
+"""
+    deck = write_deck(deck_dir, {"ch.md.j2": chapter})
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    cmd = [sys.executable, str(BUILD), str(deck), "-o", str(tmp_path / "out"), "--no-html", "--accept"]
+    env = {**os.environ, "TMPDIR": str(temp), "DECK_COMPANION": "strict"}
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stderr:
+        if "companion ch: running" in line:
+            break
+    time.sleep(3)  # inside the sleeping cell
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 130, rest
+    assert time.monotonic() - started < 20  # the sleeping cell was interrupted, not waited for
+    assert not list(temp.iterdir())  # the companion's folder is gone with its kernel
+    assert not (tmp_path / "out" / "deck.md").exists()
