@@ -41,7 +41,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--port", type=int, default=8000, help="port for --watch (default 8000; 0 picks a free one)"
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.companion not in companion.MODES:  # argparse does not check a default ($DECK_COMPANION)
+        p.error(f"${companion.ENV} must be one of {', '.join(companion.MODES)}, not {args.companion!r}")
+    return args
 
 
 def relative(path: Path) -> str:

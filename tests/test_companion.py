@@ -250,3 +250,10 @@ time.sleep(120 if "deck-companion-" in os.getcwd() else 0)
     assert time.monotonic() - started < 20  # the sleeping cell was interrupted, not waited for
     assert not list(temp.iterdir())  # the companion's folder is gone with its kernel
     assert not (tmp_path / "out" / "deck.md").exists()
+
+
+def test_an_unknown_mode_in_the_environment_is_refused(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": "## A\n"})
+    proc = build(deck, tmp_path / "out", "--no-html", env={"DECK_COMPANION": "sometimes"})
+    assert proc.returncode == 2 and "$DECK_COMPANION must be one of strict, warn, off" in proc.stderr
+    assert not (tmp_path / "out").exists()
