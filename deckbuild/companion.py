@@ -49,6 +49,15 @@ del warnings  # スライドのコードは、使うものを自分で import �
 """
 
 
+INTRO = (
+    "# {chapter}: スライドのコード\n\nスライドに表示されたコードだけを、スライドの順に並べたノートブック。"
+)
+VERDICT = {
+    True: "上から順に実行すると、スライドと同じ出力になる（ビルドが新しいカーネルで実行して確かめている）。",
+    False: "**まだスライドと同じ出力にならないセルがある**（ビルドの警告 “not self-sufficient” を参照）。",
+}
+
+
 def mode_from_env() -> str:
     """The default of --companion: $DECK_COMPANION, else strict."""
     return os.environ.get(ENV) or "strict"
@@ -254,21 +263,27 @@ def code_cell(source: str, count: int | None, outputs: list) -> dict:
     }
 
 
-def notebook(cells: list[Cell], runs: list[dict], rendering) -> str:
+def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool) -> str:
     """The chapter's companion notebook (nbformat v4, validated): a heading per slide, then its code and outputs."""
     import nbformat
 
     headings = slides.headings(rendering.text)
-    nb_cells = [code_cell(SETUP.rstrip("\n"), 1, [])]
+    nb_cells = [
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": INTRO.format(chapter=cells[0].chapter) + VERDICT[ok],
+        },
+        code_cell(SETUP.rstrip("\n"), 1, []),
+    ]
     count, slide = 1, None
     for cell, run in zip(cells, runs, strict=True):
         at = cell.where.slide or slide_of(cell.where, rendering.origins)
         if at is not None and at != slide:
             slide = at
             title = headings[at - 1] if at <= len(headings) else ""
-            nb_cells.append(
-                {"cell_type": "markdown", "metadata": {}, "source": f"### {title}（スライド {at}）"}
-            )
+            heading = f"### {title}（スライド {at}）" if title else f"### スライド {at}"
+            nb_cells.append({"cell_type": "markdown", "metadata": {}, "source": heading})
         if run.get("skipped"):
             nb_cells.append(code_cell(cell.code.rstrip("\n"), None, []))
             continue
@@ -325,9 +340,8 @@ def check(rendering, results: dict[int, CellResult], opts) -> dict[str, str]:
         return {}
     plans = plan(rendering)
     runs = execute(plans, opts)
-    problems = [
-        p for chapter, cells in plans.items() for p in findings(cells, runs[chapter], results, rendering)
-    ]
+    found = {chapter: findings(cells, runs[chapter], results, rendering) for chapter, cells in plans.items()}
+    problems = [p for chapter in plans for p in found[chapter]]
     if problems and opts.companion == "strict":
         first = problems[0]
         if len(problems) > 1:
@@ -337,7 +351,10 @@ def check(rendering, results: dict[int, CellResult], opts) -> dict[str, str]:
         raise first
     for problem in problems:
         opts.log("warning: " + problem.headline().removeprefix("error: "))
-    return {f"{chapter}.ipynb": notebook(cells, runs[chapter], rendering) for chapter, cells in plans.items()}
+    return {
+        f"{chapter}.ipynb": notebook(cells, runs[chapter], rendering, not found[chapter])
+        for chapter, cells in plans.items()
+    }
 
 
 def write(stage: Path, notebooks: dict[str, str]) -> None:
