@@ -23,7 +23,8 @@ class Cell:
     """One unit of code run in a chapter's kernel, in deck order.
 
     kind is "snippet" (code shown on a slide, output injected after it), "value" (one line of
-    output put into prose) or "table" (a Markdown table put into the slide).
+    output put into prose) or "table" (a Markdown table put into the slide); "source" is a source()
+    block, never run by the build, only in the companion notebook (companion.py).
     """
 
     kind: str
