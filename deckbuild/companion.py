@@ -12,7 +12,6 @@ The verdict is cached per chapter on the same kind of inputs as the chapter itse
 
 import contextlib
 import os
-import signal
 import tempfile
 import threading
 import time
@@ -79,7 +78,7 @@ def plan(rendering) -> dict[str, list[Cell]]:
 
 
 class Stop:
-    """Ctrl-C for the worker threads, which never see it: interrupt the cell each kernel runs, start no other."""
+    """Ctrl-C for the worker threads, which never see it: kill their kernels (ours, by process), start no other."""
 
     def __init__(self):
         self.event = threading.Event()
@@ -102,9 +101,12 @@ class Stop:
             self.event.set()
             for k in self.kernels:
                 process = getattr(getattr(k.client.km, "provisioner", None), "process", None)
-                if process is not None:  # kernels run in a session of their own: Ctrl-C never reached them
+                # A kernel runs in a session of its own, so Ctrl-C never reached it; an interrupt could
+                # land between two cells and be ignored, a killed kernel runs nothing more. The worker's
+                # nbclient sees it dead and ChapterKernel's exit still cleans up.
+                if process is not None:
                     with contextlib.suppress(OSError):
-                        process.send_signal(signal.SIGINT)
+                        process.kill()
 
 
 def run_chapter(cells: list[Cell], stop: Stop) -> tuple[list[dict], dict]:
