@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import cache, kernel, slides
@@ -162,39 +163,63 @@ def key(cells: list[Cell]) -> dict:
     }
 
 
-def execute(plans: dict[str, list[Cell]], opts) -> dict[str, list[dict]]:
-    """Each chapter's companion run, from the cache when its cells and the files it read are unchanged.
+class Runs:
+    """One build's companion runs: each chapter's from the cache, or started at once in worker threads.
 
-    The chapters that must run run WORKERS at a time, each in its own kernel (a process of its own).
+    The chapters that must run run WORKERS at a time, each in a kernel of its own, beside the chapters'
+    own runs: they need nothing from them until they are judged.
     """
-    store = cache.Cache(opts.out / ".cache" / "companion")
-    runs, todo = {}, {}
-    for chapter, cells in plans.items():
-        k = key(cells)
-        payload, reason = (None, "forced") if opts.force else store.lookup(chapter, k)
-        if payload is None:
-            todo[chapter] = k
-            opts.log(f"companion {chapter}: running the shown code alone, {len(cells)} cell(s) ({reason})")
-        else:
-            opts.log(f"companion {chapter}: verdict from cache")
-            runs[chapter] = payload["runs"]
-    if not todo:
-        return runs
-    stop = Stop()
-    pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(todo)))
+
+    def __init__(self, plans: dict[str, list[Cell]], opts):
+        self.plans, self.opts = plans, opts
+        self.store = cache.Cache(opts.out / ".cache" / "companion")
+        self.done: dict[str, list[dict]] = {}
+        self.keys: dict[str, dict] = {}
+        for chapter, cells in plans.items():
+            k = key(cells)
+            payload, reason = (None, "forced") if opts.force else self.store.lookup(chapter, k)
+            if payload is None:
+                self.keys[chapter] = k
+                opts.log(
+                    f"companion {chapter}: running the shown code alone, {len(cells)} cell(s) ({reason})"
+                )
+            else:
+                opts.log(f"companion {chapter}: verdict from cache")
+                self.done[chapter] = payload["runs"]
+        self.stop = Stop()
+        self.started = time.monotonic()
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(self.keys))))
+        self.futures = {
+            chapter: self.pool.submit(run_chapter, plans[chapter], self.stop) for chapter in self.keys
+        }
+
+    def results(self) -> dict[str, list[dict]]:
+        """Every chapter's runs, waiting for those still running; each stored in the cache when done."""
+        for chapter, future in self.futures.items():
+            if chapter not in self.done:
+                self.done[chapter], deps = future.result()
+                self.opts.log(f"companion {chapter}: done after {time.monotonic() - self.started:.1f}s")
+                self.store.store(
+                    chapter, self.keys[chapter], cache.dependencies(**deps), {"runs": self.done[chapter]}
+                )
+        return self.done
+
+
+@contextmanager
+def running(rendering, opts):
+    """`with running(...) as runs`: the companion runs go on while the build runs its chapters; on an error or
+    Ctrl-C inside the block their kernels are killed, and none outlives it. None when the check is off."""
+    if opts.companion == "off":
+        yield None
+        return
+    runs = Runs(plan(rendering), opts)
     try:
-        started = time.monotonic()
-        futures = {chapter: pool.submit(run_chapter, plans[chapter], stop) for chapter in todo}
-        for chapter, future in futures.items():
-            runs[chapter], deps = future.result()
-            opts.log(f"companion {chapter}: done after {time.monotonic() - started:.1f}s")
-            store.store(chapter, todo[chapter], cache.dependencies(**deps), {"runs": runs[chapter]})
+        yield runs
     except BaseException:
-        stop.set()
+        runs.stop.set()
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # no kernel outlives the build
-    return runs
+        runs.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def slide_of(where: Where, origins) -> int | None:
@@ -332,17 +357,16 @@ def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool) -> str:
     return text
 
 
-def check(rendering, results: dict[int, CellResult], opts) -> dict[str, str]:
-    """Run (or recall) every chapter's companion, judge it by opts.companion, and return the notebooks to publish.
+def check(rendering, results: dict[int, CellResult], runs: Runs | None) -> dict[str, str]:
+    """Judge every chapter's companion run by the mode, and return the notebooks to publish.
 
     strict: the first companion cell, in deck order, that raised or printed other than its slide fails the
-    build (CompanionError); warn: each is logged as one warning line; off: nothing runs, nothing is published.
+    build (CompanionError); warn: each is logged as one warning line; off (runs is None): nothing is published.
     """
-    if opts.companion == "off":
+    if runs is None:
         return {}
-    plans = plan(rendering)
-    runs = execute(plans, opts)
-    found = {chapter: findings(cells, runs[chapter], results, rendering) for chapter, cells in plans.items()}
+    plans, opts, done = runs.plans, runs.opts, runs.results()
+    found = {chapter: findings(cells, done[chapter], results, rendering) for chapter, cells in plans.items()}
     problems = [p for chapter in plans for p in found[chapter]]
     if problems and opts.companion == "strict":
         first = problems[0]
@@ -354,7 +378,7 @@ def check(rendering, results: dict[int, CellResult], opts) -> dict[str, str]:
     for problem in problems:
         opts.log("warning: " + problem.headline().removeprefix("error: "))
     return {
-        f"{chapter}.ipynb": notebook(cells, runs[chapter], rendering, not found[chapter])
+        f"{chapter}.ipynb": notebook(cells, done[chapter], rendering, not found[chapter])
         for chapter, cells in plans.items()
     }
 

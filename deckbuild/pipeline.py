@@ -182,8 +182,9 @@ def build(opts: Options) -> Report:
         rendering = templates.render(opts.deck, opts.code_dir)
         produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=opts.force)
         figures.check_refs(rendering.figures, produced, opts.figures_src)
-        results = execute(rendering, opts, report)
-        notebooks = companion.check(rendering, results, opts)
+        with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
+            results = execute(rendering, opts, report)
+            notebooks = companion.check(rendering, results, runs)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = opts.deck.parent / "themes"

@@ -257,3 +257,27 @@ def test_an_unknown_mode_in_the_environment_is_refused(deck_dir, tmp_path):
     proc = build(deck, tmp_path / "out", "--no-html", env={"DECK_COMPANION": "sometimes"})
     assert proc.returncode == 2 and "$DECK_COMPANION must be one of strict, warn, off" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_the_companion_runs_beside_the_chapters_own_run(deck_dir, tmp_path):
+    # the chapter's own run waits for a file only the companion's run writes: it prints True only if both
+    # kernels run at the same time (run one after the other, it would print False and fail the check)
+    chapter = """\
+## A
+
+{% call run() %}
+import os, pathlib, time
+
+flag = pathlib.Path(FOLDER) / "the companion was here"
+if "deck-companion-" in os.getcwd():
+    flag.touch()
+waited = time.monotonic()
+while not flag.exists() and time.monotonic() - waited < 30:
+    time.sleep(0.1)
+print(flag.exists())
+{% endcall %}
+""".replace("FOLDER", repr(str(tmp_path)))
+    proc = run_deck(deck_dir, tmp_path / "out", chapter)
+    assert proc.returncode == 0, proc.stderr
+    assert "```text\nTrue\n```" in (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
+    assert proc.stderr.index("companion ch: running") < proc.stderr.index("chapter ch: running")
