@@ -2,7 +2,7 @@
 """Build the executable deck: run its snippets, verify their outputs, render Markdown, notebook and HTML.
 
 Usage: build.py [DECK] [-o OUT] [--accept] [--figures] [--force] [--no-html]
-                [--pdf] [--images] [--check] [--watch [--port N]]
+                [--companion strict|warn|off] [--pdf] [--images] [--check] [--watch [--port N]]
 """
 
 import argparse
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from deckbuild import ROOT, config, exports, slidecheck, watch
+from deckbuild import ROOT, companion, config, exports, slidecheck, watch
 from deckbuild.command import build_command
 from deckbuild.errors import DeckError, Interrupted
 from deckbuild.pipeline import Options, build, build_figures, stderr_log
@@ -27,6 +27,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--accept", action="store_true", help="record the current outputs as the snapshots")
     p.add_argument("--figures", action="store_true", help="only regenerate every figure into OUT/figures")
     p.add_argument("--force", action="store_true", help="ignore the cache and run everything")
+    p.add_argument(
+        "--companion",
+        choices=companion.MODES,
+        default=companion.mode_from_env(),
+        help="run the shown code alone and compare with the slides: fail, warn, or skip (default: $DECK_COMPANION or strict)",
+    )
     p.add_argument("--no-html", action="store_true", help="skip marp-cli (Markdown and notebook only)")
     p.add_argument("--pdf", action="store_true", help="also render OUT/deck.pdf through Chromium")
     p.add_argument("--images", action="store_true", help="also render OUT/slides/NNN.png and OUT/contact.png")
@@ -35,7 +41,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--port", type=int, default=8000, help="port for --watch (default 8000; 0 picks a free one)"
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.companion not in companion.MODES:  # argparse does not check a default ($DECK_COMPANION)
+        p.error(f"${companion.ENV} must be one of {', '.join(companion.MODES)}, not {args.companion!r}")
+    return args
 
 
 def relative(path: Path) -> str:
@@ -59,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         accept=args.accept,
         html=not args.no_html,
         force=args.force,
+        companion=args.companion,
     )
     started = time.monotonic()
     try:

@@ -24,7 +24,8 @@ class Cell:
     """One unit of code run in a chapter's kernel, in deck order.
 
     kind names the tag that made it (deckbuild/tags.py: "snippet" for run(), "value", "table"); the tag
-    decides how the cell fills the slide, the notebook and the snapshot.
+    decides how the cell fills the slide, the notebook and the snapshot. "source" is a source()
+    block, never run by the build, only in the companion notebook (companion.py).
     """
 
     kind: str
@@ -35,6 +36,7 @@ class Cell:
     timeout: float = DEFAULT_TIMEOUT
     echo: bool = True
     show_output: bool = True
+    companion: bool = False  # a hidden snippet that also goes into the learner's companion notebook
     expectation: Expectation | None = None
     position: int = 0  # index among all cells of the deck
     raw: bool = False  # value()/table(raw=True): the author asks for the text as markup

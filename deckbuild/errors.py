@@ -90,6 +90,12 @@ class Interrupted(DeckError):
     exit_code = 130
 
 
+class CompanionError(DeckError):
+    """Run from the code the slides show alone (hidden cells left out), a visible cell prints something else."""
+
+    exit_code = 12
+
+
 class CheckError(DeckError):
     """The deck, looked at in a real browser, has findings: overflow, broken images, math errors, tofu, …"""
 

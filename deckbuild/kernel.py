@@ -137,8 +137,9 @@ def failing_line(traceback: list[str], execution_count) -> int | None:
 class ChapterKernel:
     """A fresh kernel for one chapter: setup cell first, then each cell in order."""
 
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, deck_dir: Path | None = None):
         self.cwd = cwd
+        self.deck_dir = deck_dir or cwd  # whose [tool.deckbuild] names the code folders and helpers
         self.stack = ExitStack()
         self.client = None
         self.nb = None
@@ -163,8 +164,12 @@ class ChapterKernel:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.cwd)}},
         )
+        # cleanup_kc: with a kernel manager of our own nbclient would leave the kernel running until the
+        # build exits, and its connection file in TMPDIR for good; shut it down when the chapter ends.
         self.stack.enter_context(
-            self.client.setup_kernel(env=kernel_env(self.cwd), cwd=str(self.cwd), stderr=subprocess.DEVNULL)
+            self.client.setup_kernel(
+                env=kernel_env(self.deck_dir), cwd=str(self.cwd), stderr=subprocess.DEVNULL, cleanup_kc=True
+            )
         )
         self.execute(TRACK_READS, 30)
         self.execute(SETUP, 60)

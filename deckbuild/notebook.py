@@ -54,6 +54,7 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
             for out in outputs:
                 if out["output_type"] == "execute_result":
                     out["execution_count"] = count
+                    out["metadata"] = {}  # required by the schema (kernel.result_of drops the kernel's)
             nb_cells.append(code_cell(cell.code.rstrip("\n"), count, outputs))
         else:
             nb_cells.extend(

@@ -10,6 +10,7 @@ from pathlib import Path
 from . import (
     ROOT,
     cache,
+    companion,
     config,
     figures,
     kernel,
@@ -39,6 +40,7 @@ class Options:
     accept: bool = False
     html: bool = True
     force: bool = False
+    companion: str = "strict"  # the self-sufficiency check: strict, warn or off (companion.py)
     log: object = stderr_log
 
 
@@ -192,7 +194,9 @@ def build(opts: Options) -> Report:
         rendering = templates.render(opts.deck, cfg.code_dirs)
         produced = figures.build_all(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
         figures.check_refs(rendering.figures, produced, figures_src)
-        results = execute(rendering, opts, report)
+        with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
+            results = execute(rendering, opts, report)
+            notebooks = companion.check(rendering, results, runs)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = cfg.theme_dir(opts.deck.parent)
@@ -216,6 +220,7 @@ def build(opts: Options) -> Report:
                 partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
                 nb = notebook.build(partly, rendering.cells, results)
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
+                companion.write(stage, notebooks)
                 for render, key in renders:
                     render.wait()
                     marp_cache.store(

@@ -53,21 +53,32 @@ class Tag:
 
 
 class Run(Tag):
-    """`{% call run(timeout=60, echo=True, output=True) %}code{% endcall %}`: execute; show code and output."""
+    """`{% call run(timeout=60, echo=True, output=True, companion=False) %}code{% endcall %}`: execute; show code, output."""
 
     name, kind, in_notebook = "run", "snippet", True
 
     def author(
-        self, deck, caller=None, timeout: float = DEFAULT_TIMEOUT, echo: bool = True, output: bool = True
+        self,
+        deck,
+        caller=None,
+        timeout: float = DEFAULT_TIMEOUT,
+        echo: bool = True,
+        output: bool = True,
+        companion: bool = False,
     ):
         if caller is None:
             raise TemplateError(
                 "run() holds the snippet: write {% call run() %} … {% endcall %}", deck.where()
             )
         timeout = positive_seconds(timeout, deck)
-        flags(deck, "run", echo=echo, output=output)
+        flags(deck, "run", echo=echo, output=output, companion=companion)
         cell = deck.add_cell(
-            self.kind, body(deck, "run", caller), timeout=timeout, echo=echo, show_output=output
+            self.kind,
+            body(deck, "run", caller),
+            timeout=timeout,
+            echo=echo,
+            show_output=output,
+            companion=companion,
         )
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
         return cell.placeholder + "\n"
@@ -183,6 +194,10 @@ class Source(Tag):
                 raise TemplateError(f"source(): {e}", where) from None
         code = "\n".join(parts)
         deck.rendering.shown_code.append(code)
+        # position: how many cells come before it, which places it among them in slide order
+        shown = Cell("source", deck.chapter(where), len(deck.rendering.shown_sources), code, where)
+        shown.position = len(deck.rendering.cells)
+        deck.rendering.shown_sources.append(shown)
         return slides.fence(code, "python").rstrip("\n")
 
 

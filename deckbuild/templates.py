@@ -33,6 +33,7 @@ class Rendering:
     cells: list[Cell] = field(default_factory=list)
     figures: list[FigureRef] = field(default_factory=list)
     shown_code: list[str] = field(default_factory=list)
+    shown_sources: list[Cell] = field(default_factory=list)  # source() blocks as cells of kind "source"
     origins: list[sourcemap.SlideOrigin] = field(default_factory=list)
 
     def chapters(self) -> dict[str, list[Cell]]:

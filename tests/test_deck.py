@@ -66,6 +66,17 @@ def test_notebook_reruns_to_the_same_outputs(builds, tmp_path):
     assert [output_text(c.outputs) for c in fresh.cells if c.cell_type == "code"] == stored
 
 
+def test_every_chapter_publishes_its_companion_notebook(builds):
+    chapters = sorted(p.name.removesuffix(".md.j2") for p in (ROOT / "slides").glob("ch*.md.j2"))
+    published = sorted(p.stem for p in (builds[0] / "notebooks").glob("*.ipynb"))
+    assert published == chapters
+    for name in published:
+        nb = nbformat.read(builds[0] / "notebooks" / f"{name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        first_code = next(c for c in nb.cells if c.cell_type == "code")
+        assert "formatwarning" in first_code.source
+
+
 def test_no_slide_repeats_the_seed():
     if not SEED_OVERLAP.is_file():
         pytest.skip("the original deck's tools are not beside this checkout")
