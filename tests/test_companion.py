@@ -87,7 +87,8 @@ def write_lib(folder: Path) -> None:
 def run_deck(deck_dir: Path, out: Path, chapter: str | dict, *args: str, env: dict | None = None):
     deck = write_deck(deck_dir, chapter if isinstance(chapter, dict) else {"ch.md.j2": chapter})
     write_lib(deck_dir)
-    return build(deck, out, "--no-html", "--accept", "--code-dir", str(deck_dir), *args, env=env)
+    (deck_dir / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["."]\n', encoding="utf-8")
+    return build(deck, out, "--no-html", "--accept", *args, env=env)
 
 
 def test_a_hidden_helper_that_a_visible_cell_uses_is_a_located_error(deck_dir, tmp_path):
@@ -208,17 +209,17 @@ def test_the_verdict_is_cached_with_the_chapter_and_judged_by_the_mode(deck_dir,
     # a prose edit re-runs neither the chapter nor its companion, and strict judges the cached verdict
     (deck_dir / "ch.md.j2").write_text(HIDDEN_HELPER.replace("## A", "## A, edited"), encoding="utf-8")
     deck = deck_dir / "deck.md.j2"
-    proc = build(deck, out, "--no-html", "--code-dir", str(deck_dir))
+    proc = build(deck, out, "--no-html")
     assert proc.returncode == 12 and "companion ch: verdict from cache" in proc.stderr, proc.stderr
     assert "running" not in proc.stderr
     # showing the helper fixes it: the companion runs again and passes
     fixed = HIDDEN_HELPER.replace("run(echo=False)", "run()")
     (deck_dir / "ch.md.j2").write_text(fixed, encoding="utf-8")
-    proc = build(deck, out, "--no-html", "--accept", "--code-dir", str(deck_dir))
+    proc = build(deck, out, "--no-html", "--accept")
     assert proc.returncode == 0, proc.stderr
     assert "companion ch: running the shown code alone" in proc.stderr
     # off: nothing runs and no notebook is published
-    proc = build(deck, tmp_path / "off", "--no-html", "--code-dir", str(deck_dir), "--companion=off")
+    proc = build(deck, tmp_path / "off", "--no-html", "--companion=off")
     assert proc.returncode == 0 and "companion" not in proc.stderr, proc.stderr
     assert not (tmp_path / "off" / "notebooks").exists()
 
