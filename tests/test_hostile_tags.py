@@ -81,7 +81,8 @@ def tmp_env(tmp_path) -> dict:
     """A private temp folder for the build, to see that it leaves nothing behind."""
     tmp = tmp_path / "tmp"
     tmp.mkdir(exist_ok=True)
-    return {"TMPDIR": str(tmp)}
+    # These decks test the tags; their hidden cells are not meant to be self-sufficient (test_companion.py).
+    return {"TMPDIR": str(tmp), "DECK_COMPANION": "off"}
 
 
 def leftovers(tmp) -> list:
@@ -291,7 +292,7 @@ def bad_base(tmp_path_factory):
     """A deck that builds (Markdown and notebook only: every case fails before marp-cli)."""
     base = tmp_path_factory.mktemp("bad")
     deck = write_deck(base / "deck", {"ch.md.j2": HEAD + "text\n"})
-    proc = build(deck, base / "out", "--accept", "--no-html")
+    proc = build(deck, base / "out", "--accept", "--no-html", env={"DECK_COMPANION": "off"})
     assert proc.returncode == 0, proc.stderr
     return base
 
