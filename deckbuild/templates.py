@@ -73,7 +73,7 @@ class Authoring:
     """What the tags of deckbuild/tags.py record into while the deck renders: cells, figures, shown code."""
 
     def __init__(self, code_dirs):
-        self.code_dirs = tuple(code_dirs)
+        self.code_dirs = (code_dirs,) if isinstance(code_dirs, Path) else tuple(code_dirs)
         self.rendering = Rendering(text="")
 
     where = staticmethod(caller_where)
