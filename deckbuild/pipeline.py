@@ -6,10 +6,25 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT, cache, figures, kernel, lint, marp, notebook, publish, snapshots, sourcemap, templates
+from . import (
+    ROOT,
+    cache,
+    figures,
+    kernel,
+    lint,
+    marp,
+    memo,
+    notebook,
+    progress,
+    publish,
+    schedule,
+    snapshots,
+    sourcemap,
+    templates,
+)
 from .cells import Cell, CellResult
 from .compare import diff, matches
-from .errors import ExpectationError, SnippetError
+from .errors import DeckError, ExpectationError, SnippetError
 from .slides import fence
 
 MAX_LINES = 40  # lines of output shown on a slide before it is cut
@@ -48,32 +63,92 @@ def chapter_key(cells: list[Cell]) -> dict:
     }
 
 
-def execute(rendering: templates.Rendering, opts: Options, report: Report) -> dict[int, CellResult]:
-    """Results of every cell, by its position in the deck; each chapter from the cache or a fresh kernel."""
+def execute(
+    rendering: templates.Rendering, opts: Options, report: Report, figures_build: figures.FigureBuild
+) -> tuple[dict[str, Path], dict[int, CellResult]]:
+    """Figures, and results of every cell by its position in the deck; chapters from the cache or each in a
+    fresh kernel, all that must run at once on every core (schedule.py). An error is the one a
+    one-at-a-time build would report: figures first, then chapters in deck order."""
     chapter_cache = cache.Cache(opts.out / ".cache" / "chapters")
-    results: dict[int, CellResult] = {}
-    for chapter, cells in rendering.chapters().items():
+    durations = schedule.Durations(opts.out / ".cache" / "durations.json")
+    chapters = rendering.chapters()
+    order = {chapter: len(figures_build.scripts) + n for n, chapter in enumerate(chapters)}
+    outs: dict[str, list[CellResult]] = {}
+    early: dict[int, Exception] = {}  # a cached chapter whose outputs no longer match the deck
+    jobs = figures_build.jobs(durations)
+    seconds: dict[str, float] = {}
+    bar = progress.Progress(opts.log, tty=sys.stderr.isatty() and opts.log is stderr_log)
+    figures_build.log = bar.log
+    for chapter, cells in chapters.items():
         key = chapter_key(cells)
         payload, reason = (None, "forced") if opts.force else chapter_cache.lookup(chapter, key)
         if payload is not None:
-            outs = [CellResult.from_json(r) for r in payload["results"]]
+            outs[chapter] = [CellResult.from_json(r) for r in payload["results"]]
             opts.log(f"chapter {chapter}: {len(cells)} cell(s) from cache")
-            report.cached.append(chapter)
-        else:
-            for cell in cells:
-                kernel.precheck(cell)
-            opts.log(f"chapter {chapter}: running {len(cells)} cell(s) ({reason})")
+            try:
+                verify_all(cells, outs[chapter])
+            except DeckError as e:
+                early[order[chapter]] = e
+            continue
+        for cell in cells:
+            kernel.precheck(cell)  # a syntax error is reported before any kernel starts
+
+        def work(slot, chapter=chapter, cells=cells, key=key, reason=reason):
             started = time.monotonic()
-            outs, deps = kernel.run_chapter(cells, opts.deck.parent, opts.log)
-            opts.log(f"chapter {chapter}: ran in {time.monotonic() - started:.1f}s")
+            ran, deps = kernel.run_chapter(cells, opts.deck.parent, bar.log, slot)
+            seconds[f"chapter {chapter}"] = time.monotonic() - started
+            bar.log(f"chapter {chapter}: ran in {seconds[f'chapter {chapter}']:.1f}s")
             chapter_cache.store(
-                chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in outs]}
+                chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in ran]}
             )
+            verify_all(cells, ran)  # a mismatch cancels the chapters after this one
+            return ran
+
+        estimate = durations.get(f"chapter {chapter}", 1.0 + len(cells))
+        announce = f"chapter {chapter}: running {len(cells)} cell(s) ({reason})"
+        jobs.append(schedule.Job(f"chapter {chapter}", order[chapter], estimate, work, announce))
+    stop_at = min(early, default=None)
+    jobs = [j for j in jobs if stop_at is None or j.order < stop_at]
+    workers = schedule.workers()
+    with bar, schedule.blas_share(workers), memo_environment(opts):
+        scheduler = schedule.Scheduler(jobs, workers, bar)
+        done = scheduler.run()
+    durations.save({**seconds, **figures_build.seconds})
+    failure = scheduler.failure()
+    failures = {**early, **dict([failure] if failure else [])}
+    first = min(failures, default=None)
+    if first is not None and first < len(figures_build.scripts):
+        raise failures[first]
+    produced = figures_build.produced(done)
+    figures.check_refs(rendering.figures, produced, opts.figures_src)
+    if first is not None:
+        raise failures[first]
+    results: dict[int, CellResult] = {}
+    for chapter, cells in chapters.items():
+        if f"chapter {chapter}" in done:
+            outs[chapter] = done[f"chapter {chapter}"]
             report.ran.append(chapter)
-        for cell, result in zip(cells, outs, strict=True):
-            verify(cell, result)
+        else:
+            report.cached.append(chapter)
+        for cell, result in zip(cells, outs[chapter], strict=True):
             results[cell.position] = result
-    return results
+    return produced, results
+
+
+def memo_environment(opts: Options):
+    """Where @memo keeps results during this build, and what it keys them on, for kernels and figure scripts."""
+    return schedule.environ(
+        {
+            memo.MEMO_DIR: str(opts.out / ".cache" / "memo"),
+            memo.SETTINGS: ",".join(cache.SETTINGS),
+            memo.SALT: cache.digest(cache.versions()),
+        }
+    )
+
+
+def verify_all(cells: list[Cell], outs: list[CellResult]) -> None:
+    for cell, result in zip(cells, outs, strict=True):
+        verify(cell, result)
 
 
 def verify(cell: Cell, result: CellResult) -> None:
@@ -166,9 +241,8 @@ def build(opts: Options) -> Report:
         marp.command()  # fail before the long part when node or marp-cli is missing
     with publish.exclusive(opts.out):
         rendering = templates.render(opts.deck, opts.code_dir)
-        produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=opts.force)
-        figures.check_refs(rendering.figures, produced, opts.figures_src)
-        results = execute(rendering, opts, report)
+        figures_build = figures.FigureBuild(opts.figures_src, opts.out / ".cache", opts.log, opts.force)
+        produced, results = execute(rendering, opts, report, figures_build)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         theme_dir = opts.deck.parent / "themes"
