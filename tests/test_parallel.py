@@ -1,5 +1,6 @@
 """Chapters and figure scripts run at once on every core, with the outputs of a one-at-a-time build."""
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -28,7 +29,12 @@ with open(os.environ["STAMPS"], "a") as f:
 
 
 def chapter(name: str, body: str) -> str:
-    return STAMP + f"{{% call run(echo=False, output=False) %}}\nNAME = {name!r}\n{{% endcall %}}\n" + body + RECORD
+    return (
+        STAMP
+        + f"{{% call run(echo=False, output=False) %}}\nNAME = {name!r}\n{{% endcall %}}\n"
+        + body
+        + RECORD
+    )
 
 
 CH_RANDOM = """\
@@ -143,8 +149,8 @@ def test_parallel_build_is_byte_identical_and_runs_chapters_at_once(tmp_path):
 
     # one at a time: no two chapters' cells overlap, yet the next kernel starts while the previous chapter runs
     alone = sorted(stamps(tmp_path / "one.txt").values(), key=lambda s: s[1])
-    assert all(a[2] <= b[1] for a, b in zip(alone, alone[1:], strict=False))
-    assert any(b[0] < a[2] for a, b in zip(alone, alone[1:], strict=False)), alone
+    assert all(a[2] <= b[1] for a, b in itertools.pairwise(alone))
+    assert any(b[0] < a[2] for a, b in itertools.pairwise(alone)), alone
     # three at once: the chapters' cells overlap in time
     at_once = stamps(tmp_path / "many.txt").values()
     assert max(s[1] for s in at_once) < min(s[2] for s in at_once), at_once
@@ -163,8 +169,12 @@ def test_the_longest_chapter_starts_first_once_its_duration_is_known(tmp_path):
     deck = write_deck(
         tmp_path / "deck",
         {
-            "ch1_quick.md.j2": chapter("ch1", "## 速い\n\n{% call run(output=False) %}\nSLOW = 0\n{% endcall %}\n" + slow),
-            "ch2_slow.md.j2": chapter("ch2", "## 遅い\n\n{% call run(output=False) %}\nSLOW = 1.5\n{% endcall %}\n" + slow),
+            "ch1_quick.md.j2": chapter(
+                "ch1", "## 速い\n\n{% call run(output=False) %}\nSLOW = 0\n{% endcall %}\n" + slow
+            ),
+            "ch2_slow.md.j2": chapter(
+                "ch2", "## 遅い\n\n{% call run(output=False) %}\nSLOW = 1.5\n{% endcall %}\n" + slow
+            ),
         },
     )
     out = tmp_path / "out"
