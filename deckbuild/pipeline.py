@@ -1,5 +1,7 @@
 """The build, step by step: render → figures → run cells (cached) → verify → fill in → lint → publish."""
 
+import contextlib
+import os
 import shutil
 import sys
 import time
@@ -211,8 +213,34 @@ def check_snapshots(
     return []
 
 
+def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
+    """marp-cli for deck.html, started before the Markdown exists when a source of the deck is newer than
+    the published deck.html (an edit), so that node's start-up overlaps rendering the templates and
+    running the cells. A guess: when it is wrong, start_marp stops it or starts marp-cli itself."""
+    if not opts.html:
+        return None
+    try:
+        made = 0.0 if opts.force else (opts.out / "deck.html").stat().st_mtime
+        folder = opts.deck.parent
+        sources = [*folder.glob("*.j2"), *folder.glob("*/*.j2"), *theme_dir.glob("*.css")]
+        sources += opts.code_dir.rglob("*.py") if opts.code_dir.is_dir() else []
+        if made and all(p.stat().st_mtime <= made for p in sources):
+            return None
+    except OSError:
+        pass
+    folder = opts.out / ".cache" / "marp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return marp.Render(None, folder / f"early-{os.getpid()}.html", theme_dir)
+
+
 def start_marp(
-    name: str, markdown: str, theme_dir: Path, opts: Options, stage: Path, marp_cache: cache.Cache
+    name: str,
+    markdown: str,
+    theme_dir: Path,
+    opts: Options,
+    stage: Path,
+    marp_cache: cache.Cache,
+    early: marp.Render | None = None,
 ) -> list[tuple[marp.Render, dict]]:
     """Start marp-cli for deck.html or the presenter notes when what it depends on changed (the render and
     its cache key); otherwise copy the published file, still right, into stage and start nothing."""
@@ -222,8 +250,13 @@ def start_marp(
     published = opts.out / name
     if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
         shutil.copy2(published, stage / name)
+        if early is not None:
+            early.stop()  # the guess was wrong: free the core
         opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
         return []
+    if early is not None:
+        early.feed(stage / "deck.md", markdown)
+        return [(early, key)]
     source = stage / "deck.md"
     if notes:
         source = marp_cache.folder / "notes.md"
@@ -239,13 +272,17 @@ def build(opts: Options) -> Report:
     opts.deck = opts.deck.resolve()
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing
-    with publish.exclusive(opts.out):
+    theme_dir = opts.deck.parent / "themes"
+    with publish.exclusive(opts.out), contextlib.ExitStack() as stack:
+        early = early_marp(opts, theme_dir)
+        if early is not None:
+            stack.callback(early.target.unlink, missing_ok=True)
+            stack.callback(early.stop)
         rendering = templates.render(opts.deck, opts.code_dir)
         figures_build = figures.FigureBuild(opts.figures_src, opts.out / ".cache", opts.log, opts.force)
         produced, results = execute(rendering, opts, report, figures_build)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
-        theme_dir = opts.deck.parent / "themes"
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -257,7 +294,7 @@ def build(opts: Options) -> Report:
             marp_cache = cache.Cache(opts.out / ".cache" / "marp")
             try:
                 if opts.html:  # marp-cli takes longest: start it first, stop it if the lint fails
-                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache)
+                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache, early)
                 lint.lint(
                     markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md")
                 )
@@ -268,6 +305,9 @@ def build(opts: Options) -> Report:
                 (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
                 for render, key in renders:
                     render.wait()
+                    if render is early:  # it wrote beside the cache: into stage with the others
+                        os.replace(render.target, stage / "deck.html")
+                        render.target = stage / "deck.html"
                     marp_cache.store(
                         render.target.name, key, {}, {"sha256": cache.file_sha256(render.target)}
                     )
