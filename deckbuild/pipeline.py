@@ -266,6 +266,29 @@ def start_marp(
     return [(marp.Render(source, stage / name, theme_dir, *flags), key)]
 
 
+def write_notebook(
+    rendering: templates.Rendering, results: dict[int, CellResult], opts: Options, stage: Path
+) -> None:
+    """deck.ipynb into stage: the published one when what it is made of has not changed (building and
+    validating it costs as much as the rest of a build that changed nothing)."""
+    partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
+    key = {
+        "text": cache.digest(partly),
+        "outputs": cache.digest([results[c.position].nb_outputs for c in rendering.cells if c.in_notebook]),
+        "code": cache.file_sha256(Path(notebook.__file__)),
+        "setup": cache.digest(kernel.SETUP),
+    }
+    nb_cache = cache.Cache(opts.out / ".cache" / "notebook")
+    payload, _ = (None, "") if opts.force else nb_cache.lookup("deck.ipynb", key)
+    published = opts.out / "deck.ipynb"
+    if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
+        shutil.copy2(published, stage / "deck.ipynb")
+        return
+    text = notebook.build(partly, rendering.cells, results)
+    (stage / "deck.ipynb").write_text(text, encoding="utf-8")
+    nb_cache.store("deck.ipynb", key, {}, {"sha256": cache.file_sha256(stage / "deck.ipynb")})
+
+
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
     report = Report()
@@ -278,7 +301,7 @@ def build(opts: Options) -> Report:
         if early is not None:
             stack.callback(early.target.unlink, missing_ok=True)
             stack.callback(early.stop)
-        rendering = templates.render(opts.deck, opts.code_dir)
+        rendering = templates.render(opts.deck, opts.code_dir, opts.out / ".cache" / "jinja")
         figures_build = figures.FigureBuild(opts.figures_src, opts.out / ".cache", opts.log, opts.force)
         produced, results = execute(rendering, opts, report, figures_build)
         recorded = check_snapshots(rendering, results, opts)
@@ -300,9 +323,7 @@ def build(opts: Options) -> Report:
                 )
                 if opts.html:
                     renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
-                partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
-                nb = notebook.build(partly, rendering.cells, results)
-                (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
+                write_notebook(rendering, results, opts, stage)
                 for render, key in renders:
                     render.wait()
                     if render is early:  # it wrote beside the cache: into stage with the others

@@ -5,8 +5,10 @@ expressions are written `{= … =}` so that LaTeX such as `\\frac{{a}}{b}` passe
 Each call that needs the kernel leaves a placeholder; pass two (pipeline.py) fills them in.
 """
 
+import os
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -44,11 +46,15 @@ class Rendering:
 
 
 def display_path(path: str | Path) -> str:
-    path = Path(path)
+    return _display_path(str(path), os.getcwd())  # asked for every chunk of output: resolved once per path
+
+
+@lru_cache(maxsize=1024)
+def _display_path(path: str, cwd: str) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(path).resolve().relative_to(cwd))
     except ValueError:
-        return str(path)
+        return path
 
 
 def caller_where() -> Where:
@@ -158,8 +164,12 @@ class DeckEnvironment(jinja2.Environment):
     recorder: sourcemap.Recorder | None = None
 
 
-def environment(deck_dir: Path) -> jinja2.Environment:
+def environment(deck_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """cache_dir: where Jinja keeps compiled templates (checked against each template's source)."""
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
     return DeckEnvironment(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
         loader=Utf8Loader(deck_dir, encoding="utf-8"),
         variable_start_string="{=",
         variable_end_string="=}",
@@ -203,12 +213,12 @@ def template_frame(tb) -> Where | None:
     return found
 
 
-def render(deck: Path, code_dir: Path) -> Rendering:
+def render(deck: Path, code_dir: Path, cache_dir: Path | None = None) -> Rendering:
     """Render the deck with placeholders; every failure becomes a TemplateError naming file, line and slide."""
     deck = deck.resolve()
     if not deck.is_file():
         raise TemplateError("deck file not found", Where(display_path(deck)))
-    env = environment(deck.parent)
+    env = environment(deck.parent, cache_dir)
     authoring = Authoring(code_dir)
     env.globals.update(
         run=authoring.run,
