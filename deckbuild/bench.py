@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import ROOT, browser, figures, kernel, marp, templates, training_bench
+from . import ROOT, browser, figures, kernel, marp, schedule, templates, training_bench
 from .errors import ToolError
 from .marp import command
 
@@ -152,7 +152,8 @@ def main() -> int:
 def raw_tools(work: Path, out: Path, env: dict) -> float:
     """Seconds the plain tools take for a cold build's work, one after another: each figure script in a
     python of its own, each chapter's cells (after the set-up cell) as a notebook run by `jupyter execute`,
-    marp-cli for deck.html and for the presenter notes."""
+    marp-cli for deck.html and for the presenter notes. BLAS gets one thread, as in the build."""
+    env = {**env, **dict.fromkeys(schedule.BLAS_THREADS, "1")}
     raw = work / "raw"
     raw.mkdir()
     seconds = 0.0

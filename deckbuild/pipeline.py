@@ -112,7 +112,7 @@ def execute(
     stop_at = min(early, default=None)
     jobs = [j for j in jobs if stop_at is None or j.order < stop_at]
     workers = schedule.workers()
-    with bar, schedule.blas_share(workers), memo_environment(opts):
+    with bar, schedule.one_blas_thread(), memo_environment(opts):
         scheduler = schedule.Scheduler(jobs, workers, bar)
         done = scheduler.run()
     durations.save({**seconds, **figures_build.seconds})

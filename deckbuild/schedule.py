@@ -2,9 +2,8 @@
 
 Jobs start longest first (the last run's durations, kept in OUT/.cache/durations.json). One job more
 than there are workers may get ready ahead of its turn (a chapter starts its kernel while the others
-run). Each process gets an equal share of the cores for BLAS (OMP/OpenBLAS/MKL threads), so the
-machine is not oversubscribed; the share depends only on DECKBUILD_JOBS, so outputs do not depend on
-timing. When a job fails, the jobs after it in deck order are cancelled (their kernels killed) and
+run). Each process gets one BLAS thread (OMP/OpenBLAS/MKL), so N jobs use N cores and the numbers
+do not depend on how many jobs or cores there are. When a job fails, the jobs after it in deck order are cancelled (their kernels killed) and
 those before it finish: the error reported is always that of the first failing job in deck order,
 as in a one-at-a-time build.
 """
@@ -57,11 +56,13 @@ def environ(values: dict[str, str], keep_set: bool = False):
                 os.environ[name] = value
 
 
-def blas_share(jobs: int):
-    """Every process started meanwhile uses its share of the cores for BLAS, so `jobs` at once do not
-    oversubscribe the machine; a thread count the user set is kept."""
-    share = str(max(1, cores() // max(jobs, 1)))
-    return environ(dict.fromkeys(BLAS_THREADS, share), keep_set=True)
+def one_blas_thread():
+    """Every process started meanwhile (kernels, figure scripts) uses one BLAS thread, unless the user set
+    a count: the build uses the cores by running `jobs` processes at once, so they do not oversubscribe
+    the machine. One thread everywhere also keeps the numbers the same whatever DECKBUILD_JOBS or the
+    number of cores (a threaded BLAS may split a sum differently), and the deck's small matrices run
+    faster on one thread than on two that wait for each other."""
+    return environ(dict.fromkeys(BLAS_THREADS, "1"), keep_set=True)
 
 
 class Durations:

@@ -56,7 +56,7 @@ CH_WARN = """\
 import warnings
 time.sleep(1.0)
 warnings.warn("ゆっくり")
-print(sum(range(10)))
+print(sum(range(10)), "BLAS threads:", os.environ.get("OPENBLAS_NUM_THREADS"))
 {% endcall %}
 """
 
@@ -146,6 +146,7 @@ def test_parallel_build_is_byte_identical_and_runs_chapters_at_once(tmp_path):
     assert tree_digest(serial) == tree_digest(parallel)
     md = (parallel / "deck.md").read_text(encoding="utf-8")
     assert "UserWarning: ゆっくり" in md and "training once" in md
+    assert "BLAS threads: 1" in md  # one each: three kernels at once do not fight over the cores
 
     # one at a time: no two chapters' cells overlap, yet the next kernel starts while the previous chapter runs
     alone = sorted(stamps(tmp_path / "one.txt").values(), key=lambda s: s[1])
