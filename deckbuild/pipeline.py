@@ -96,9 +96,8 @@ def execute(
             kernel.precheck(cell)  # a syntax error is reported before any kernel starts
 
         def work(slot, chapter=chapter, cells=cells, key=key, reason=reason):
-            started = time.monotonic()
             ran, deps = kernel.run_chapter(cells, opts.deck.parent, bar.log, slot)
-            seconds[f"chapter {chapter}"] = time.monotonic() - started
+            seconds[f"chapter {chapter}"] = time.monotonic() - slot.began  # its kernel started before
             bar.log(f"chapter {chapter}: ran in {seconds[f'chapter {chapter}']:.1f}s")
             chapter_cache.store(
                 chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in ran]}

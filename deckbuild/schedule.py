@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,10 +107,12 @@ class Slot:
     scheduler: "Scheduler"
     cancelled: threading.Event = field(default_factory=threading.Event)
     stoppers: list[Callable[[], None]] = field(default_factory=list)
+    began: float = 0.0  # time.monotonic() when its turn came
 
     def turn(self) -> None:
         """Block until the job may use a core (its ready-ahead part is done)."""
         self.scheduler._enter(self, "run")
+        self.began = time.monotonic()
         if self.job.announce and self.scheduler.progress is not None:
             self.scheduler.progress.log(self.job.announce)
 
