@@ -283,9 +283,20 @@ def write_notebook(
     if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
         shutil.copy2(published, stage / "deck.ipynb")
         return
-    text = notebook.build(partly, rendering.cells, results)
-    (stage / "deck.ipynb").write_text(text, encoding="utf-8")
+    nb = notebook.document(partly, rendering.cells, results)
+    # Markdown text cannot break the schema: a notebook shaped like one validated before is valid too
+    shape = {"cells": cache.digest(skeleton(nb)), "code": key["code"]}
+    if opts.force or nb_cache.lookup("shape", shape)[0] is None:
+        notebook.validate(nb)
+        nb_cache.store("shape", shape, {}, {"validated": True})
+    (stage / "deck.ipynb").write_text(notebook.writes(nb), encoding="utf-8")
     nb_cache.store("deck.ipynb", key, {}, {"sha256": cache.file_sha256(stage / "deck.ipynb")})
+
+
+def skeleton(nb: dict) -> dict:
+    """The notebook with its Markdown text left out."""
+    cells = [{**c, "source": ""} if c["cell_type"] == "markdown" else c for c in nb["cells"]]
+    return {**nb, "cells": cells}
 
 
 def build(opts: Options) -> Report:

@@ -47,3 +47,39 @@ def test_the_published_notebook_is_reused_only_while_it_is_right(tmp_path):
     assert build(deck, out, "--no-html").returncode == 0
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     assert any("新しい本文。" in "".join(c["source"]) for c in cells)
+
+
+def test_the_notebook_json_is_what_nbformat_writes():
+    import copy
+
+    import nbformat
+
+    from deckbuild import notebook
+
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [
+            {"cell_type": "markdown", "id": "cell-000", "metadata": {}, "source": "## 見出し\n\n本文\n"},
+            {
+                "cell_type": "code",
+                "id": "cell-001",
+                "execution_count": 1,
+                "metadata": {},
+                "source": "print(1)\n2",
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": "1\nふた\n"},
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/plain": "2\n3"},
+                    },
+                ],
+            },
+        ],
+    }
+    expected = nbformat.writes(nbformat.from_dict(copy.deepcopy(nb)))
+    assert notebook.writes(nb) == expected
+    notebook.validate(nb)
