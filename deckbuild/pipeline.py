@@ -15,7 +15,6 @@ from . import (
     kernel,
     lint,
     marp,
-    memo,
     notebook,
     progress,
     publish,
@@ -111,7 +110,7 @@ def execute(
     stop_at = min(early, default=None)
     jobs = [j for j in jobs if stop_at is None or j.order < stop_at]
     workers = schedule.workers()
-    with bar, schedule.one_blas_thread(), memo_environment(opts):
+    with bar, schedule.one_blas_thread(), schedule.memo_environment(opts.out / ".cache"):
         scheduler = schedule.Scheduler(jobs, workers, bar)
         done = scheduler.run()
     durations.save({**seconds, **figures_build.seconds})
@@ -134,17 +133,6 @@ def execute(
         for cell, result in zip(cells, outs[chapter], strict=True):
             results[cell.position] = result
     return produced, results
-
-
-def memo_environment(opts: Options):
-    """Where @memo keeps results during this build, and what it keys them on, for kernels and figure scripts."""
-    return schedule.environ(
-        {
-            memo.MEMO_DIR: str(opts.out / ".cache" / "memo"),
-            memo.SETTINGS: ",".join(cache.SETTINGS),
-            memo.SALT: cache.digest(cache.versions()),
-        }
-    )
 
 
 def verify_all(cells: list[Cell], outs: list[CellResult]) -> None:
@@ -216,7 +204,7 @@ def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
     """marp-cli for deck.html, started before the Markdown exists when a source of the deck is newer than
     the published deck.html (an edit), so that node's start-up overlaps rendering the templates and
     running the cells. A guess: when it is wrong, start_marp stops it or starts marp-cli itself."""
-    if not opts.html:
+    if not opts.html or not opts.deck.is_file():
         return None
     try:
         made = 0.0 if opts.force else (opts.out / "deck.html").stat().st_mtime
