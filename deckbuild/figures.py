@@ -131,7 +131,7 @@ def build_all(src: Path, cache_dir: Path, log, force: bool = False) -> dict[str,
     figures = FigureBuild(src, cache_dir, log, force)
     durations = schedule.Durations(cache_dir / "durations.json")
     jobs = schedule.workers()
-    with schedule.one_blas_thread():
+    with schedule.one_blas_thread(), schedule.memo_environment(cache_dir):
         scheduler = schedule.Scheduler(figures.jobs(durations), jobs)
         results = scheduler.run()
     durations.save(figures.seconds)

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache, memo
+
 JOBS = "DECKBUILD_JOBS"
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -64,6 +66,18 @@ def one_blas_thread():
     number of cores (a threaded BLAS may split a sum differently), and the deck's small matrices run
     faster on one thread than on two that wait for each other."""
     return environ(dict.fromkeys(BLAS_THREADS, "1"), keep_set=True)
+
+
+def memo_environment(cache_dir: Path):
+    """Where @memo keeps results during a build (cache_dir/memo) and what it keys them on, for every
+    kernel and figure script the build starts."""
+    return environ(
+        {
+            memo.MEMO_DIR: str(cache_dir / "memo"),
+            memo.SETTINGS: ",".join(cache.SETTINGS),
+            memo.SALT: cache.digest(cache.versions()),
+        }
+    )
 
 
 class Durations:
