@@ -163,6 +163,10 @@ def test_the_memo_is_shared_by_chapters_and_figures_of_a_build(tmp_path):
     proc = run_build(deck, out, 2, tmp_path / "stamps.txt", "--accept")
     assert proc.returncode == 0, proc.stderr
     assert len(list((out / ".cache" / "memo").rglob("*.pkl"))) == 1  # one entry: computed once
+    figures_only = tmp_path / "figures-only"
+    env = {"PYTHONPATH": os.pathsep.join([str(deck.parent), os.environ.get("PYTHONPATH", "")])}
+    assert build(deck, figures_only, "--figures", env=env).returncode == 0  # `make figures` keeps it too
+    assert len(list((figures_only / ".cache" / "memo").rglob("*.pkl"))) == 1
 
 
 def test_the_longest_chapter_starts_first_once_its_duration_is_known(tmp_path):
