@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 from contextlib import ExitStack
@@ -218,11 +219,33 @@ class ChapterKernel:
         return json.loads(output_text(cell.outputs))
 
 
-def run_chapter(cells: list[Cell], cwd: Path, log) -> tuple[list[CellResult], dict]:
-    """Run every cell of one chapter; return their results and the files they depended on."""
+def stop(kernel: ChapterKernel) -> None:
+    """Kill a kernel from another thread (a cancelled chapter): its cell then fails as a dead kernel.
+
+    The kernel runs in a session of its own, so what its snippets started goes with it.
+    """
+    provisioner = getattr(getattr(kernel.client, "km", None), "provisioner", None)
+    pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+    if pgid:
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def run_chapter(cells: list[Cell], cwd: Path, log, slot=None) -> tuple[list[CellResult], dict]:
+    """Run every cell of one chapter; return their results and the files they depended on.
+
+    With a scheduler's slot, the kernel starts at once and the cells wait for the chapter's turn.
+    """
     results = []
     with ChapterKernel(cwd) as kernel:
+        if slot is not None:
+            slot.on_cancel(lambda: stop(kernel))
+            slot.turn()
         for cell in cells:
+            if slot is not None:
+                slot.check()
+                slot.doing(
+                    f"{cell.chapter} cell {cell.index + 1}/{len(cells)} {cell.where.file}:{cell.where.line}"
+                )
             started = time.monotonic()
             results.append(kernel.run(cell))
             log(

@@ -44,6 +44,8 @@ def source_line(snippet: str, deck_dir: Path, fallback: Where) -> Where:
 
 def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str], md_name: str) -> None:
     """Raise LintError on the first broken rule."""
+    fm_block, body = slides.split_front_matter(markdown)
+    parsed = slides.tokens(body)  # whole, before SlideMap asks for the slide rules: parsed once
     slide_map = slides.SlideMap(markdown)
     lines = markdown.splitlines()
 
@@ -56,10 +58,9 @@ def lint(markdown: str, out_dir: Path, deck_dir: Path, accounted_code: set[str],
 
     check_themes(markdown, deck_dir, where)
 
-    fm_block, body = slides.split_front_matter(markdown)
     offset = fm_block.count("\n")
     code_lines: set[int] = set()
-    for tok in slides.tokens(body):
+    for tok in parsed:
         if tok.type in ("fence", "code_block") and tok.map:
             start, end = tok.map[0] + offset, tok.map[1] + offset
             code_lines.update(range(start, end))

@@ -1,10 +1,12 @@
 """Render Markdown to HTML with the pinned marp-cli, and make sure the deck's theme was really applied."""
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from . import ROOT, browser, slides
@@ -73,19 +75,11 @@ def notes_source(markdown: str) -> str:
     return front + "\n\n---\n\n".join("\n\n".join(c) for c in slide_comments(markdown)) + "\n"
 
 
-def arguments(markdown: Path, target: Path, theme_dir: Path, *flags: str) -> list[str]:
-    """marp-cli rendering `markdown` to `target` with HTML enabled and the deck's themes."""
-    return [
-        *command(),
-        "--no-stdin",
-        "--html",
-        "--theme-set",
-        str(theme_dir),
-        *flags,
-        "-o",
-        str(target),
-        str(markdown),
-    ]
+def arguments(markdown: Path | None, target: Path, theme_dir: Path, *flags: str) -> list[str]:
+    """marp-cli rendering `markdown` (None: its standard input) to `target` with HTML and the deck's themes."""
+    source = ["--no-stdin"] if markdown else []
+    args = [*command(), *source, "--html", "--theme-set", str(theme_dir), *flags, "-o", str(target)]
+    return args + ([str(markdown)] if markdown else [])
 
 
 def last_line(out: str, err: str, returncode: int) -> str:
@@ -97,20 +91,38 @@ class Render:
     """marp-cli running in the background, so the notebook can be written meanwhile.
 
     `--notes` makes it write the presenter notes (the slides' HTML comments) as text instead of HTML.
+    With markdown None, marp-cli starts at once and reads the Markdown from its standard input, given
+    later by feed(): node's start-up then overlaps the build's own work.
     """
 
-    def __init__(self, markdown: Path, target: Path, theme_dir: Path, *flags: str):
+    def __init__(self, markdown: Path | None, target: Path, theme_dir: Path, *flags: str):
         self.markdown, self.target = markdown, target
+        self.feeder: threading.Thread | None = None
         self.proc = subprocess.Popen(
             arguments(markdown, target, theme_dir, *flags),
-            cwd=markdown.parent,
+            cwd=(markdown or target).parent,
+            stdin=subprocess.DEVNULL if markdown else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=notes_env() if "--notes" in flags else None,
         )
 
+    def feed(self, markdown: Path, text: str) -> None:
+        """Give a render started without Markdown its text (also written at `markdown`, for the theme check)."""
+        self.markdown = markdown
+        stdin, self.proc.stdin = self.proc.stdin, None
+
+        def write() -> None:
+            with contextlib.suppress(OSError), stdin:  # OSError: marp-cli was stopped meanwhile
+                stdin.write(text)
+
+        self.feeder = threading.Thread(target=write, daemon=True)
+        self.feeder.start()
+
     def wait(self) -> None:
+        if self.feeder is not None:
+            self.feeder.join()
         out, err = self.proc.communicate()
         if self.proc.returncode != 0 or not self.target.is_file():
             raise ToolError(
@@ -123,6 +135,11 @@ class Render:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        if self.feeder is not None:
+            self.feeder.join()
 
 
 def notes_env() -> dict:

@@ -1,5 +1,7 @@
 """The deck as a Jupyter notebook: slide text as Markdown cells, every snippet as a code cell with its real outputs."""
 
+import copy
+import json
 import re
 
 from . import slides
@@ -32,8 +34,13 @@ def code_cell(source: str, count: int | None, outputs: list) -> dict:
 
 def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
     """Notebook JSON (nbformat v4, validated) from deck text whose only placeholders left are snippets'."""
-    import nbformat
+    nb = document(text, cells, results)
+    validate(nb)
+    return writes(nb)
 
+
+def document(text: str, cells: list[Cell], results: dict[int, CellResult]) -> dict:
+    """The notebook as a dict (nbformat v4) from deck text whose only placeholders left are snippets'."""
     snippets = {c.placeholder: c for c in cells if c.in_notebook}
     front, body = slides.split_front_matter(text)
     rules = [n - front.count("\n") for n in slides.separator_lines(text)]  # parsed once, as lines of body
@@ -63,23 +70,37 @@ def build(text: str, cells: list[Cell], results: dict[int, CellResult]) -> str:
             )
     for n, cell in enumerate(nb_cells):
         cell["id"] = f"cell-{n:03d}"
-    nb = nbformat.from_dict(
-        {
-            "nbformat": 4,
-            "nbformat_minor": 5,
-            "metadata": {
-                "kernelspec": {
-                    "name": "python3",
-                    "display_name": "Python 3 (ipykernel)",
-                    "language": "python",
-                },
-                "language_info": {"name": "python"},
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
             },
-            "cells": nb_cells,
-        }
-    )
-    problem: dict = {}
-    text = nbformat.writes(nb, capture_validation_error=problem)  # validates (once) while writing
-    if problem:
-        raise problem["ValidationError"]
-    return text
+            "language_info": {"name": "python"},
+        },
+        "cells": nb_cells,
+    }
+
+
+def validate(nb: dict) -> None:
+    """Raise nbformat's ValidationError if the notebook breaks the nbformat v4 schema."""
+    import nbformat  # only here: importing it and compiling its schema cost as much as the rest of a build
+
+    nbformat.validate(nbformat.from_dict(nb))
+
+
+def writes(nb: dict) -> str:
+    """The notebook's JSON exactly as nbformat.writes gives it (text split into lines, for diffs)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        cell["source"] = cell["source"].splitlines(True)
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "stream":
+                out["text"] = out["text"].splitlines(True)
+            for key, value in out.get("data", {}).items():
+                if isinstance(value, str) and (key.startswith("text/") or key == "image/svg+xml"):
+                    out["data"][key] = value.splitlines(True)
+    return json.dumps(nb, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)

@@ -1,5 +1,7 @@
 """The build, step by step: render → figures → run cells (cached) → verify → fill in → lint → publish."""
 
+import contextlib
+import os
 import re
 import shutil
 import sys
@@ -17,14 +19,16 @@ from . import (
     lint,
     marp,
     notebook,
+    progress,
     publish,
+    schedule,
     snapshots,
     sourcemap,
     templates,
 )
 from .cells import Cell, CellResult
 from .compare import diff, matches
-from .errors import ExpectationError
+from .errors import DeckError, ExpectationError
 from .tags import of as tag_of
 
 
@@ -79,34 +83,87 @@ def results_check(cells: list[Cell]):
     return check
 
 
-def execute(rendering: templates.Rendering, opts: Options, report: Report) -> dict[int, CellResult]:
-    """Results of every cell, by its position in the deck; each chapter from the cache or a fresh kernel."""
+def execute(
+    rendering: templates.Rendering,
+    opts: Options,
+    report: Report,
+    figures_build: figures.FigureBuild,
+    figures_src: Path,
+) -> tuple[dict[str, Path], dict[int, CellResult]]:
+    """Figures, and results of every cell by its position in the deck; chapters from the cache or each in a
+    fresh kernel, all that must run at once on every core (schedule.py). An error is the one a
+    one-at-a-time build would report: figures first, then chapters in deck order."""
     chapter_cache = cache.Cache(opts.out / ".cache" / "chapters")
-    results: dict[int, CellResult] = {}
-    for chapter, cells in rendering.chapters().items():
-        key = chapter_key(cells, config.for_deck(opts.deck.parent))
+    durations = schedule.Durations(opts.out / ".cache" / "durations.json")
+    chapters = rendering.chapters()
+    order = {chapter: len(figures_build.scripts) + n for n, chapter in enumerate(chapters)}
+    outs: dict[str, list[CellResult]] = {}
+    early: dict[int, Exception] = {}  # a cached chapter whose outputs no longer match the deck
+    jobs = figures_build.jobs(durations)
+    seconds: dict[str, float] = {}
+    bar = progress.Progress(opts.log, tty=sys.stderr.isatty() and opts.log is stderr_log)
+    figures_build.log = bar.log
+    cfg = config.for_deck(opts.deck.parent)
+    for chapter, cells in chapters.items():
+        key = chapter_key(cells, cfg)
         payload, reason = (
             (None, "forced") if opts.force else chapter_cache.lookup(chapter, key, results_check(cells))
         )
         if payload is not None:
-            outs = [CellResult.from_json(r) for r in payload["results"]]
+            outs[chapter] = [CellResult.from_json(r) for r in payload["results"]]
             opts.log(f"chapter {chapter}: {len(cells)} cell(s) from cache")
-            report.cached.append(chapter)
-        else:
-            for cell in cells:
-                kernel.precheck(cell)
-            opts.log(f"chapter {chapter}: running {len(cells)} cell(s) ({reason})")
-            started = time.monotonic()
-            outs, deps = kernel.run_chapter(cells, opts.deck.parent, opts.log)
-            opts.log(f"chapter {chapter}: ran in {time.monotonic() - started:.1f}s")
+            try:
+                verify_all(cells, outs[chapter])
+            except DeckError as e:
+                early[order[chapter]] = e
+            continue
+        for cell in cells:
+            kernel.precheck(cell)  # a syntax error is reported before any kernel starts
+
+        def work(slot, chapter=chapter, cells=cells, key=key, reason=reason):
+            ran, deps = kernel.run_chapter(cells, opts.deck.parent, bar.log, slot)
+            seconds[f"chapter {chapter}"] = time.monotonic() - slot.began  # its kernel started before
+            bar.log(f"chapter {chapter}: ran in {seconds[f'chapter {chapter}']:.1f}s")
             chapter_cache.store(
-                chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in outs]}
+                chapter, key, cache.dependencies(**deps), {"results": [r.to_json() for r in ran]}
             )
+            verify_all(cells, ran)  # a mismatch cancels the chapters after this one
+            return ran
+
+        estimate = durations.get(f"chapter {chapter}", 1.0 + len(cells))
+        announce = f"chapter {chapter}: running {len(cells)} cell(s) ({reason})"
+        jobs.append(schedule.Job(f"chapter {chapter}", order[chapter], estimate, work, announce))
+    stop_at = min(early, default=None)
+    jobs = [j for j in jobs if stop_at is None or j.order < stop_at]
+    workers = schedule.workers()
+    with bar, schedule.one_blas_thread(), schedule.memo_environment(opts.out / ".cache", cfg):
+        scheduler = schedule.Scheduler(jobs, workers, bar)
+        done = scheduler.run()
+    durations.save({**seconds, **figures_build.seconds})
+    failure = scheduler.failure()
+    failures = {**early, **dict([failure] if failure else [])}
+    first = min(failures, default=None)
+    if first is not None and first < len(figures_build.scripts):
+        raise failures[first]
+    produced = figures_build.produced(done)
+    figures.check_refs(rendering.figures, produced, figures_src)
+    if first is not None:
+        raise failures[first]
+    results: dict[int, CellResult] = {}
+    for chapter, cells in chapters.items():
+        if f"chapter {chapter}" in done:
+            outs[chapter] = done[f"chapter {chapter}"]
             report.ran.append(chapter)
-        for cell, result in zip(cells, outs, strict=True):
-            verify(cell, result)
+        else:
+            report.cached.append(chapter)
+        for cell, result in zip(cells, outs[chapter], strict=True):
             results[cell.position] = result
-    return results
+    return produced, results
+
+
+def verify_all(cells: list[Cell], outs: list[CellResult]) -> None:
+    for cell, result in zip(cells, outs, strict=True):
+        verify(cell, result)
 
 
 def verify(cell: Cell, result: CellResult) -> None:
@@ -155,8 +212,35 @@ def check_snapshots(
     return []
 
 
+def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
+    """marp-cli for deck.html, started before the Markdown exists when a source of the deck is newer than
+    the published deck.html (an edit), so that node's start-up overlaps rendering the templates and
+    running the cells. A guess: when it is wrong, start_marp stops it or starts marp-cli itself."""
+    if not opts.html or not opts.deck.is_file():
+        return None
+    try:
+        made = 0.0 if opts.force else (opts.out / "deck.html").stat().st_mtime
+        folder = opts.deck.parent
+        sources = [*folder.glob("*.j2"), *folder.glob("*/*.j2"), *theme_dir.glob("*.css")]
+        for code_dir in config.for_deck(folder).code_dirs:
+            sources += code_dir.rglob("*.py") if code_dir.is_dir() else []
+        if made and all(p.stat().st_mtime <= made for p in sources):
+            return None
+    except OSError:
+        pass
+    folder = opts.out / ".cache" / "marp"
+    folder.mkdir(parents=True, exist_ok=True)
+    return marp.Render(None, folder / f"early-{os.getpid()}.html", theme_dir)
+
+
 def start_marp(
-    name: str, markdown: str, theme_dir: Path, opts: Options, stage: Path, marp_cache: cache.Cache
+    name: str,
+    markdown: str,
+    theme_dir: Path,
+    opts: Options,
+    stage: Path,
+    marp_cache: cache.Cache,
+    early: marp.Render | None = None,
 ) -> list[tuple[marp.Render, dict]]:
     """Start marp-cli for deck.html or the presenter notes when what it depends on changed (the render and
     its cache key); otherwise copy the published file, still right, into stage and start nothing."""
@@ -166,8 +250,13 @@ def start_marp(
     published = opts.out / name
     if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
         shutil.copy2(published, stage / name)
+        if early is not None:
+            early.stop()  # the guess was wrong: free the core
         opts.log(f"marp: {name} is still right for deck.md, themes and marp-cli; kept it")
         return []
+    if early is not None:
+        early.feed(stage / "deck.md", markdown)
+        return [(early, key)]
     source = stage / "deck.md"
     if notes:
         source = marp_cache.folder / "notes.md"
@@ -182,6 +271,40 @@ def figures_folder(opts: Options, cfg: config.Config) -> Path:
     return opts.figures_src or cfg.figures or opts.deck.parent / "figures_src"
 
 
+def write_notebook(
+    rendering: templates.Rendering, results: dict[int, CellResult], opts: Options, stage: Path
+) -> None:
+    """deck.ipynb into stage: the published one when what it is made of has not changed (building and
+    validating it costs as much as the rest of a build that changed nothing)."""
+    partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
+    key = {
+        "text": cache.digest(partly),
+        "outputs": cache.digest([results[c.position].nb_outputs for c in rendering.cells if c.in_notebook]),
+        "code": cache.file_sha256(Path(notebook.__file__)),
+        "setup": cache.digest(kernel.SETUP),
+    }
+    nb_cache = cache.Cache(opts.out / ".cache" / "notebook")
+    payload, _ = (None, "") if opts.force else nb_cache.lookup("deck.ipynb", key)
+    published = opts.out / "deck.ipynb"
+    if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
+        shutil.copy2(published, stage / "deck.ipynb")
+        return
+    nb = notebook.document(partly, rendering.cells, results)
+    # Markdown text cannot break the schema: a notebook shaped like one validated before is valid too
+    shape = {"cells": cache.digest(skeleton(nb)), "code": key["code"]}
+    if opts.force or nb_cache.lookup("shape", shape)[0] is None:
+        notebook.validate(nb)
+        nb_cache.store("shape", shape, {}, {"validated": True})
+    (stage / "deck.ipynb").write_text(notebook.writes(nb), encoding="utf-8")
+    nb_cache.store("deck.ipynb", key, {}, {"sha256": cache.file_sha256(stage / "deck.ipynb")})
+
+
+def skeleton(nb: dict) -> dict:
+    """The notebook with its Markdown text left out."""
+    cells = [{**c, "source": ""} if c["cell_type"] == "markdown" else c for c in nb["cells"]]
+    return {**nb, "cells": cells}
+
+
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
     report = Report()
@@ -190,16 +313,19 @@ def build(opts: Options) -> Report:
     figures_src = figures_folder(opts, cfg)
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing
-    with publish.exclusive(opts.out):
-        rendering = templates.render(opts.deck, cfg.code_dirs)
-        produced = figures.build_all(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
-        figures.check_refs(rendering.figures, produced, figures_src)
+    theme_dir = cfg.theme_dir(opts.deck.parent)
+    with publish.exclusive(opts.out), contextlib.ExitStack() as stack:
+        early = early_marp(opts, theme_dir)
+        if early is not None:
+            stack.callback(early.target.unlink, missing_ok=True)
+            stack.callback(early.stop)
+        rendering = templates.render(opts.deck, cfg.code_dirs, opts.out / ".cache" / "jinja")
+        figures_build = figures.FigureBuild(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
         with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
-            results = execute(rendering, opts, report)
+            produced, results = execute(rendering, opts, report, figures_build, figures_src)
             notebooks = companion.check(rendering, results, runs)
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
-        theme_dir = cfg.theme_dir(opts.deck.parent)
         with publish.staging(opts.out) as stage:
             if rendering.figures:
                 (stage / "figures").mkdir()
@@ -211,18 +337,19 @@ def build(opts: Options) -> Report:
             marp_cache = cache.Cache(opts.out / ".cache" / "marp")
             try:
                 if opts.html:  # marp-cli takes longest: start it first, stop it if the lint fails
-                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache)
+                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache, early)
                 lint.lint(
                     markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md")
                 )
                 if opts.html:
                     renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
-                partly = fill(rendering.text, rendering.cells, results, snippets_too=False)
-                nb = notebook.build(partly, rendering.cells, results)
-                (stage / "deck.ipynb").write_text(nb, encoding="utf-8")
+                write_notebook(rendering, results, opts, stage)
                 companion.write(stage, notebooks)
                 for render, key in renders:
                     render.wait()
+                    if render is early:  # it wrote beside the cache: into stage with the others
+                        os.replace(render.target, stage / "deck.html")
+                        render.target = stage / "deck.html"
                     marp_cache.store(
                         render.target.name, key, {}, {"sha256": cache.file_sha256(render.target)}
                     )

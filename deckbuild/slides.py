@@ -17,10 +17,35 @@ def parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table")
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
+def block_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable("table").disable("inline")
+
+
+_whole: dict[str, tuple] = {}  # the last few whole parses, by text
+
+
 def tokens(body: str) -> tuple:
-    """markdown-it's block tokens of a text, parsed once per build (several steps read the same deck)."""
-    return tuple(parser().parse(body))
+    """markdown-it's tokens of a text, inline ones too, parsed once per build (several steps read deck.md)."""
+    found = _whole.get(body)
+    if found is None:
+        found = tuple(parser().parse(body))
+        if len(_whole) >= 4:
+            del _whole[next(iter(_whole))]
+        _whole[body] = found
+    return found
+
+
+def block_tokens(body: str) -> tuple:
+    """Block tokens only, enough for slide boundaries and headings, in half the time of a whole parse
+    (the rendered text with placeholders and the notebook's text need no more); a whole parse already
+    made is reused."""
+    return _whole.get(body) or _block_tokens(body)
+
+
+@lru_cache(maxsize=4)
+def _block_tokens(body: str) -> tuple:
+    return tuple(block_parser().parse(body))
 
 
 def split_front_matter(text: str) -> tuple[str, str]:
@@ -47,7 +72,7 @@ def separator_lines(text: str) -> list[int]:
     """0-based line numbers of the `---` rules that split slides (top-level rules, as Marpit does)."""
     block, body = split_front_matter(text)
     offset = block.count("\n")
-    return [tok.map[0] + offset for tok in tokens(body) if tok.type == "hr" and tok.level == 0]
+    return [tok.map[0] + offset for tok in block_tokens(body) if tok.type == "hr" and tok.level == 0]
 
 
 def theme_directives(text: str) -> list[tuple[int, str]]:
@@ -73,7 +98,7 @@ def headings(text: str) -> list[str]:
     """The first heading of every slide ("" for a slide without one), as plain text."""
     _, body = split_front_matter(text)
     found = [""]
-    parsed = tokens(body)
+    parsed = block_tokens(body)
     for i, tok in enumerate(parsed):
         if tok.type == "hr" and tok.level == 0:
             found.append("")

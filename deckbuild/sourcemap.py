@@ -70,13 +70,18 @@ class TracedTemplate(jinja2.Template):
     def _from_namespace(cls, environment, namespace, globals):
         template = super()._from_namespace(environment, namespace, globals)
         inner = template.root_render_func
+        # Template.get_corresponding_lineno parses its debug info again on every call: once per chunk
+        pairs = template.debug_info[::-1]
+
+        def template_line(code_line: int) -> int:
+            return next((t for t, c in pairs if c <= code_line), 1)
 
         def root_render_func(context):
             gen = inner(context)
             for chunk in gen:
                 recorder = getattr(environment, "recorder", None)
                 if recorder is not None and gen.gi_frame is not None:
-                    recorder.record(template, template.get_corresponding_lineno(gen.gi_frame.f_lineno), chunk)
+                    recorder.record(template, template_line(gen.gi_frame.f_lineno), chunk)
                 yield chunk
 
         template.root_render_func = root_render_func

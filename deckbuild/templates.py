@@ -7,8 +7,10 @@ kernel leaves a placeholder, and once the deck has rendered, locate() says on wh
 place of the Markdown (literal.py: prose, math, code, …) each one lands. Pass two (pipeline.py) fills them in.
 """
 
+import os
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -44,11 +46,15 @@ class Rendering:
 
 
 def display_path(path: str | Path) -> str:
-    path = Path(path)
+    return _display_path(str(path), os.getcwd())  # asked for every chunk of output: resolved once per path
+
+
+@lru_cache(maxsize=1024)
+def _display_path(path: str, cwd: str) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return str(Path(path).resolve().relative_to(cwd))
     except ValueError:
-        return str(path)
+        return path
 
 
 def caller_where() -> Where:
@@ -99,11 +105,13 @@ class DeckEnvironment(jinja2.Environment):
     recorder: sourcemap.Recorder | None = None
 
 
-def environment(deck_dir: Path) -> jinja2.Environment:
+def environment(deck_dir: Path, cache_dir: Path | None = None) -> jinja2.Environment:
+    """cache_dir: where Jinja keeps compiled templates (checked against each template's source)."""
+    if cache_dir is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
     return DeckEnvironment(
-        loader=Utf8Loader(
-            deck_dir, encoding="utf-8-sig"
-        ),  # a byte-order mark would hide the front matter from Marp
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir)) if cache_dir else None,
+        loader=Utf8Loader(deck_dir, encoding="utf-8-sig"),  # a byte-order mark would hide the front matter
         variable_start_string="{=",
         variable_end_string="=}",
         trim_blocks=True,
@@ -146,12 +154,12 @@ def template_frame(tb) -> Where | None:
     return found
 
 
-def render(deck: Path, code_dirs) -> Rendering:
+def render(deck: Path, code_dirs, cache_dir: Path | None = None) -> Rendering:
     """Render the deck with placeholders; every failure becomes a TemplateError naming file, line and slide."""
     deck = deck.resolve()
     if not deck.is_file():
         raise TemplateError("deck file not found", Where(display_path(deck)))
-    env = environment(deck.parent)
+    env = environment(deck.parent, cache_dir)
     authoring = Authoring(code_dirs)
     env.globals.update({name: tags.bound(tag, authoring) for name, tag in tags.TAGS.items()})
     chunks: list[str] = []

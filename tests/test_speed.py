@@ -1,0 +1,85 @@
+"""What makes a small edit fast keeps the outputs right: marp-cli started early, the notebook reused."""
+
+import json
+import subprocess
+
+from conftest import build, write_deck
+from deckbuild import marp
+
+CHAPTER = """\
+## 見出し
+
+本文です。
+
+{% call run() %}
+print(1 + 1)
+{% endcall %}
+"""
+
+
+def test_an_edit_starts_marp_before_the_markdown_exists_and_gives_what_marp_gives(tmp_path):
+    deck = write_deck(tmp_path / "deck", {"ch1.md.j2": CHAPTER})
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept").returncode == 0
+    chapter = deck.parent / "ch1.md.j2"
+    chapter.write_text(CHAPTER.replace("本文です。", "本文を直しました。"), encoding="utf-8")
+    proc = build(deck, out)
+    assert proc.returncode == 0, proc.stderr
+    alone = tmp_path / "alone.html"
+    subprocess.run(marp.arguments(out / "deck.md", alone, deck.parent / "themes"), cwd=out, check=True)
+    assert (out / "deck.html").read_bytes() == alone.read_bytes()
+    assert "本文を直しました。" in (out / "deck.html").read_text(encoding="utf-8")
+    assert not list((out / ".cache" / "marp").glob("early-*"))  # its output moved into the deck
+
+
+def test_the_published_notebook_is_reused_only_while_it_is_right(tmp_path):
+    deck = write_deck(tmp_path / "deck", {"ch1.md.j2": CHAPTER})
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept", "--no-html").returncode == 0
+    notebook = out / "deck.ipynb"
+    good = notebook.read_bytes()
+    notebook.write_text(
+        notebook.read_text(encoding="utf-8").replace("本文です。", "書き換え"), encoding="utf-8"
+    )
+    assert build(deck, out, "--no-html").returncode == 0
+    assert notebook.read_bytes() == good  # a hand-edited notebook does not verify: built again
+    (deck.parent / "ch1.md.j2").write_text(CHAPTER.replace("本文です。", "新しい本文。"), encoding="utf-8")
+    assert build(deck, out, "--no-html").returncode == 0
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    assert any("新しい本文。" in "".join(c["source"]) for c in cells)
+
+
+def test_the_notebook_json_is_what_nbformat_writes():
+    import copy
+
+    import nbformat
+
+    from deckbuild import notebook
+
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "cells": [
+            {"cell_type": "markdown", "id": "cell-000", "metadata": {}, "source": "## 見出し\n\n本文\n"},
+            {
+                "cell_type": "code",
+                "id": "cell-001",
+                "execution_count": 1,
+                "metadata": {},
+                "source": "print(1)\n2",
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": "1\nふた\n"},
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/plain": "2\n3"},
+                    },
+                ],
+            },
+        ],
+    }
+    expected = nbformat.writes(nbformat.from_dict(copy.deepcopy(nb)))
+    assert notebook.writes(nb) == expected
+    notebook.validate(nb)
