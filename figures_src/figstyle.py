@@ -20,14 +20,17 @@ def japanese_font_path() -> Path:
 
 
 def setup() -> None:
-    """Use the Japanese font everywhere and make SVG output deterministic."""
+    """Use the Japanese font for text, Computer Modern for formulas, and make SVG output deterministic."""
     path = japanese_font_path()
     font_manager.fontManager.addfont(str(path))
     name = font_manager.FontProperties(fname=str(path)).get_name()
     plt.rcParams.update(
         {
             "font.family": name,
-            "axes.unicode_minus": False,
+            # $…$ in Computer Modern, the look of the slides' MathJax formulas (its default TeX font)
+            "mathtext.fontset": "cm",
+            # a true minus sign (U+2212, which IPAexGothic has) on the ticks, as in the formulas, not a hyphen
+            "axes.unicode_minus": True,
             "svg.hashsalt": "zerodl-deck",
             "svg.fonttype": "path",
             "figure.dpi": 100,

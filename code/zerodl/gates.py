@@ -1,16 +1,14 @@
 """第1章: パーセプトロンで作る論理ゲートと、それを組み合わせた XOR。"""
 
-from dataclasses import dataclass
-
 import numpy as np
 
 
-@dataclass(frozen=True)
 class Perceptron:
     """2 入力のパーセプトロン。重み w とバイアス b だけで振る舞いが決まる。"""
 
-    w: tuple[float, float]
-    b: float
+    def __init__(self, w, b):
+        self.w = w  # (w1, w2)
+        self.b = b
 
     def weighted_sum(self, x1, x2):
         """w1*x1 + w2*x2 + b を返す（0 と比べる前の値）。"""

@@ -1,0 +1,115 @@
+"""The deck's front and chapters 1–2 as a lecture: cited, mapped to the book, one prose style, notes, no hidden state.
+
+These read the templates as text (no build), so they are fast and point at the slide that breaks a rule.
+"""
+
+import ast
+import re
+
+import pytest
+
+from conftest import ROOT
+
+SLIDES = ROOT / "slides"
+FILES = ["deck.md.j2", "ch1_perceptron.md.j2", "ch2_neural_network.md.j2"]
+RUN = re.compile(r"\{% call run\((?P<args>[^)]*)\) %\}\n(?P<code>.*?)\{% endcall %\}", re.S)
+
+
+def text(name: str) -> str:
+    return (SLIDES / name).read_text(encoding="utf-8")
+
+
+def slides(name: str) -> list[str]:
+    """The template cut at Marp's slide separators (the deck's front matter is not a slide)."""
+    body = text(name)
+    if body.startswith("---\n"):
+        body = body.split("\n---\n", 1)[1]
+    return [s for s in re.split(r"^---$", body, flags=re.M) if s.strip() and "{% include" not in s]
+
+
+def prose_lines(name: str):
+    """Lines of Japanese prose: outside code cells, fences, math blocks and template comments."""
+    body = RUN.sub("", text(name))
+    body = re.sub(r"\{#.*?#\}", "", body, flags=re.S)
+    body = re.sub(r"\$\$.*?\$\$", "", body, flags=re.S)
+    body = re.sub(r"```.*?```", "", body, flags=re.S)
+    for line in body.splitlines():
+        line = re.sub(r"\$[^$]*\$|`[^`]*`|\{=.*?=\}", "", line)
+        if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", line):
+            yield line
+
+
+def test_title_slide_cites_the_book():
+    title = slides("deck.md.j2")[0]
+    for part in (
+        "斎藤康毅",
+        "『ゼロから作るDeep Learning ―Pythonで学ぶディープラーニングの理論と実装』",
+        "オライリー・ジャパン",
+        "2016",
+    ):
+        assert part in title
+
+
+def test_contents_maps_every_deck_chapter_to_the_books():
+    contents = next(s for s in slides("deck.md.j2") if "## 目次" in s)
+    rows = re.findall(r"^\| 第(\d)章 .*\| 第(\d)章 \|$", contents, flags=re.M)
+    assert [(int(a), int(b)) for a, b in rows] == [(n, n + 1) for n in range(1, 8)]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_prose_is_de_aru(name):
+    """One style throughout: である体 (no です・ます in slides or notes)."""
+    polite = [line for line in prose_lines(name) if re.search(r"(です|ます|ません|でしょう)[。、）]?", line)]
+    assert polite == []
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_no_typed_page_references(name):
+    """A typed 「次のページ」 goes stale as soon as a slide is inserted; slides say what they mean instead."""
+    assert not re.search(r"[次前]の(ページ|スライド)）|（次のページ|（前のページ", text(name))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_japanese_prose_uses_full_width_colons(name):
+    slips = [
+        line for line in prose_lines(name) if re.search(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]:", line)
+    ]
+    assert slips == []
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_slide_has_presenter_notes(name):
+    """A note is an HTML comment that is not a Marp directive (`<!-- _class: … -->`)."""
+    missing = []
+    for slide in slides(name):
+        notes = [c for c in re.findall(r"<!--(.*?)-->", slide, flags=re.S) if not re.match(r"\s*_?\w+:", c)]
+        if not notes:
+            missing.append(next((line for line in slide.splitlines() if line.startswith("#")), slide[:40]))
+    assert missing == []
+
+
+def test_relu_is_not_called_smooth():
+    """ReLU has a kink at 0; what matters for learning is that its slope is not zero almost everywhere."""
+    ch2 = text("ch2_neural_network.md.j2")
+    assert not re.search(r"ReLU[^。\n]*のような滑らかな関数", ch2)
+    assert "ほとんどどこでも 0" in ch2
+
+
+def test_chance_accuracy_is_judged_by_its_standard_error():
+    ch2 = text("ch2_neural_network.md.j2")
+    assert "偶然と変わらない" not in ch2
+    assert "np.sqrt(0.1 * 0.9 / len(t_test))" in ch2
+
+
+@pytest.mark.parametrize("name", FILES[1:])
+def test_hidden_cells_only_import_what_no_visible_cell_uses(name):
+    """A learner types only the visible cells: a hidden cell may import helpers for tables and formulas, nothing else."""
+    hidden, visible = [], []
+    for m in RUN.finditer(text(name)):
+        (hidden if "echo=False" in m["args"] else visible).append(m["code"])
+    used = {n.id for code in visible for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    for code in hidden:
+        for stmt in ast.parse(code).body:
+            assert isinstance(stmt, ast.ImportFrom | ast.Import), ast.unparse(stmt)
+            names = {a.asname or a.name for a in stmt.names}
+            assert not names & used, f"hidden import used by a visible cell: {names & used}"
