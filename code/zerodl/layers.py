@@ -11,7 +11,7 @@ from zerodl.losses import cross_entropy_error
 
 class MulLayer:
     def forward(self, x, y):
-        self.x, self.y = x, y  # 逆伝播で「もう一方の入力」を掛けるために覚える
+        self.x, self.y = x, y
         return x * y
 
     def backward(self, dout):
@@ -43,7 +43,7 @@ class Relu:
         return out
 
     def backward(self, dout):
-        dx = dout.copy()  # 受け取った dout は書き換えない
+        dx = dout.copy()
         dx[self.mask] = 0
         return dx
 
@@ -54,13 +54,13 @@ class Affine:
 
     def forward(self, x):
         self.x = x
-        return np.dot(x, self.W) + self.b  # b は各行に足される（ブロードキャスト）
+        return np.dot(x, self.W) + self.b  # b は各行に足される
 
     def backward(self, dout):
         dx = np.dot(dout, self.W.T)
-        x, dout = np.atleast_2d(self.x), np.atleast_2d(dout)  # 1 件なら 1 行の行列として扱う
+        x, dout = np.atleast_2d(self.x), np.atleast_2d(dout)  # 1 件なら 1 行の行列に
         self.dW = np.dot(x.T, dout)
-        self.db = np.sum(dout, axis=0)  # 各行に足した b の勾配は、行（バッチ）について和をとる
+        self.db = np.sum(dout, axis=0)  # バッチ（axis=0）について和をとる
         return dx
 
 
@@ -72,5 +72,5 @@ class SoftmaxWithLoss:
         return self.loss
 
     def backward(self, dout=1):
-        batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # 1 件（1 次元）なら N = 1
+        batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # 1 件（1 次元）なら 1
         return dout * (self.y - self.t) / batch_size
