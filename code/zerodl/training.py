@@ -8,16 +8,20 @@ def train(network, data, epochs, batch_size, learning_rate):
     rng = np.random.default_rng(0)  # ミニバッチの選び方を毎回同じにする
     iter_per_epoch = max(len(x_train) // batch_size, 1)
     history = {"loss": [], "train_acc": [], "test_acc": []}
-    for epoch in range(epochs + 1):
-        for _ in range(iter_per_epoch if epoch > 0 else 0):  # エポック 0 は学習前
+
+    def record_accuracy():
+        history["train_acc"].append(network.accuracy(x_train, t_train))
+        history["test_acc"].append(network.accuracy(x_test, t_test))
+
+    record_accuracy()  # エポック 0（学習前）
+    for _ in range(epochs):
+        for _ in range(iter_per_epoch):
             batch_mask = rng.choice(len(x_train), batch_size)
-            x_batch, t_batch = x_train[batch_mask], t_train[batch_mask]
-            grads = network.gradient(x_batch, t_batch)
+            grads = network.gradient(x_train[batch_mask], t_train[batch_mask])
             for key in grads:
                 network.params[key] -= learning_rate * grads[key]
             history["loss"].append(network.lastLayer.loss)  # gradient() の順伝播で求めた損失
-        history["train_acc"].append(network.accuracy(x_train, t_train))
-        history["test_acc"].append(network.accuracy(x_test, t_test))
+        record_accuracy()  # 1 エポックごと
     return history
 
 
