@@ -4,7 +4,7 @@ import numpy as np
 
 
 def numerical_diff(f, x, h=1e-4):
-    """中心差分: x の前後 h の 2 点を結ぶ直線の傾き。"""
+    """中心差分（x の前後 h の 2 点を結ぶ直線の傾き）。"""
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
