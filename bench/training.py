@@ -165,7 +165,7 @@ def run(epochs=20, repeats=3, data=None):
     def ours():
         network = TwoLayerNet(*sizes)
         history = train(network, data, epochs=epochs, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE)
-        return history.test_acc[-1]
+        return history["test_acc"][-1]
 
     def baseline():
         _, test_acc, _ = train_baseline(

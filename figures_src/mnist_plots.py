@@ -38,17 +38,22 @@ def training_history():
 
 def learning_curve_figure(history):
     fig, (acc_ax, loss_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
-    epochs = np.arange(len(history.train_acc))
-    acc_ax.plot(epochs, history.train_acc, marker="o", color=TRAIN_COLOR, label="訓練データ")
-    acc_ax.plot(epochs, history.test_acc, marker="s", linestyle="--", color=TEST_COLOR, label="テストデータ")
+    epochs = np.arange(len(history["train_acc"]))
+    acc_ax.plot(epochs, history["train_acc"], marker="o", color=TRAIN_COLOR, label="訓練データ")
+    acc_ax.plot(
+        epochs, history["test_acc"], marker="s", linestyle="--", color=TEST_COLOR, label="テストデータ"
+    )
     acc_ax.set_xlabel("エポック", fontsize=15)
     acc_ax.set_ylabel("正解率", fontsize=15)
     acc_ax.set_ylim(0, 1)
     acc_ax.legend(fontsize=14, loc="lower right")
 
-    iters_per_epoch = len(history.loss) / (len(epochs) - 1)
+    iters_per_epoch = len(history["loss"]) / (len(epochs) - 1)
     loss_ax.plot(
-        np.arange(1, len(history.loss) + 1) / iters_per_epoch, history.loss, color="#555555", linewidth=1
+        np.arange(1, len(history["loss"]) + 1) / iters_per_epoch,
+        history["loss"],
+        color="#555555",
+        linewidth=1,
     )
     loss_ax.set_xlabel("エポック", fontsize=15)
     loss_ax.set_ylabel("ミニバッチの損失", fontsize=15)

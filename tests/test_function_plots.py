@@ -12,13 +12,14 @@ from deckbuild import ROOT
 sys.path.insert(0, str(ROOT / "figures_src"))
 import activation_plots
 import derivative_plots
+import loss_plots
 import two_variable_plots
 
 from zerodl import activations
 from zerodl.example_functions import DESCENT_START, DESCENT_STEPS, TANGENT_POINTS
 
 
-@pytest.mark.parametrize("script", [activation_plots, derivative_plots, two_variable_plots])
+@pytest.mark.parametrize("script", [activation_plots, derivative_plots, loss_plots, two_variable_plots])
 def test_every_figure_is_written_and_readable_at_the_widths_the_deck_shows_it(script, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)  # a missing glyph (tofu) is a warning in matplotlib
@@ -55,3 +56,9 @@ def test_descent_path_runs_from_the_start_to_near_the_minimum():
     assert np.allclose(path[0], DESCENT_START)
     assert np.linalg.norm(path[-1]) < 0.1
     assert np.all(np.diff(np.linalg.norm(path, axis=1)) < 0)  # every step gets closer to (0, 0)
+
+
+def test_cross_entropy_curve_is_minus_log_of_the_right_answer():
+    y, loss = loss_plots.loss_curve()
+    np.testing.assert_allclose(loss, -np.log(y + 1e-7))
+    assert np.all(np.diff(loss) < 0) and loss[-1] < 1e-6  # falls to 0 as the right answer's y reaches 1

@@ -117,3 +117,39 @@ def test_weight_matrix_is_laid_out_like_the_numpy_array():
     rows = latex.removeprefix(r"\begin{pmatrix} ").removesuffix(r" \end{pmatrix}").split(r" \\ ")
     # W1[m-1, n-1] is the weight from input m to neuron n: row m, column n holds w_{nm}
     assert rows == [" & ".join(f"w^{{(1)}}_{{{n}{m}}}" for n in (1, 2, 3)) for m in (1, 2)]
+
+
+def test_cross_entropy_takes_label_indices_as_well_as_one_hot():
+    y = np.array([[0.1, 0.6, 0.3], [0.7, 0.2, 0.1]])
+    labels = np.array([1, 0])
+    assert cross_entropy_error(y, labels) == pytest.approx(cross_entropy_error(y, np.eye(3)[labels]))
+    assert cross_entropy_error(y, labels) == pytest.approx(-(np.log(0.6) + np.log(0.7)) / 2, rel=1e-6)
+    assert cross_entropy_error(y[0], np.array(1)) == pytest.approx(-np.log(0.6), rel=1e-6)
+
+
+def test_too_large_a_learning_rate_really_diverges_and_never_freezes():
+    """The original table's η = 10 row had frozen (x ± h rounded back to x, gradient 0), not diverged."""
+    from zerodl.example_functions import LEARNING_RATES
+
+    too_large, good, too_small = LEARNING_RATES
+    _, path = gradient_descent(function_2, DESCENT_START, lr=too_large, step_num=DESCENT_STEPS)
+    distance = np.linalg.norm(path, axis=1)
+    assert np.all(np.diff(distance) > 0)  # every step lands farther from the minimum
+    assert np.all(np.diff(function_2(path)) > 0)
+    # the gradient never vanished (x ± h never rounded back to x)
+    assert all(np.all(numerical_gradient(function_2, p.copy()) != 0) for p in path)
+    assert function_2(gradient_descent(function_2, DESCENT_START, lr=good, step_num=DESCENT_STEPS)[0]) < 0.01
+    x, _ = gradient_descent(function_2, DESCENT_START, lr=too_small, step_num=DESCENT_STEPS)
+    np.testing.assert_allclose(x, DESCENT_START, rtol=1e-6)
+
+
+def test_simple_net_gradient_points_uphill_for_the_loss():
+    from zerodl.simple_net import simpleNet
+
+    net = simpleNet()
+    x, t = np.array([0.6, 0.9]), np.array([0, 0, 1])
+    dW = numerical_gradient(lambda W: net.loss(x, t), net.W)
+    assert dW.shape == net.W.shape
+    before = net.loss(x, t)
+    net.W -= 0.1 * dW
+    assert net.loss(x, t) < before

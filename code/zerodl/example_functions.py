@@ -19,6 +19,9 @@ DESCENT_START = (-3.0, 4.0)
 DESCENT_LR = 0.1
 DESCENT_STEPS = 20
 
+# 学習率を変えて同じ勾配降下法を試す: 大きすぎる（1 歩ごとに最小値を越え、離れていく）、ちょうどよい、小さすぎる。
+LEARNING_RATES = (1.1, 0.1, 1e-10)
+
 # 数値微分の接線を引く 3 点（function_1 の上）。
 TANGENT_POINTS = (-10, 5, 15)
 

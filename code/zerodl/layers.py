@@ -1,4 +1,7 @@
-"""第4章: 計算グラフのノードとしてのレイヤ。forward で値を、backward で微分を次へ渡す。"""
+"""第4章: 計算グラフのノードとしてのレイヤ。forward で値を、backward で微分を次へ渡す。
+
+どのレイヤも、1 件のデータ（1 次元の配列）でも N 件のミニバッチ（N 行の行列）でも同じように使える。
+"""
 
 import numpy as np
 
@@ -51,12 +54,14 @@ class Affine:
 
     def forward(self, x):
         self.x = x
-        return np.dot(x, self.W) + self.b
+        return np.dot(x, self.W) + self.b  # b は各行に足される
 
-    def backward(self, dout, need_dx=True):
-        self.dW = np.dot(self.x.T, dout)
-        self.db = np.sum(dout, axis=0)
-        return np.dot(dout, self.W.T) if need_dx else None
+    def backward(self, dout):
+        dx = np.dot(dout, self.W.T)
+        x, dout = np.atleast_2d(self.x), np.atleast_2d(dout)  # 1 件なら 1 行の行列に
+        self.dW = np.dot(x.T, dout)
+        self.db = np.sum(dout, axis=0)  # バッチ（axis=0）について和をとる
+        return dx
 
 
 class SoftmaxWithLoss:
@@ -67,5 +72,5 @@ class SoftmaxWithLoss:
         return self.loss
 
     def backward(self, dout=1):
-        batch_size = self.t.shape[0]
+        batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # 1 件（1 次元）なら 1
         return dout * (self.y - self.t) / batch_size

@@ -8,7 +8,12 @@ def sum_squared_error(y, t):
 
 
 def cross_entropy_error(y, t):
-    """t は one-hot 表現。y が 1 件（1 次元）ならその値、ミニバッチ（2 次元）なら 1 件あたりの平均。"""
+    """t は one-hot 表現でも正解ラベルの番号でもよい。ミニバッチなら 1 件あたりの平均。"""
+    if y.ndim == 1:  # 1 件だけなら、1 件のミニバッチにそろえる
+        y = y.reshape(1, y.size)
+        t = t.reshape(1, t.size)
+    if t.size == y.size:  # one-hot 表現なら、正解ラベルの番号に直す
+        t = t.argmax(axis=1)
+    batch_size = y.shape[0]
     delta = 1e-7  # log(0) = -inf にならないように足す小さな値
-    batch_size = y.shape[0] if y.ndim == 2 else 1
-    return -np.sum(t * np.log(y + delta)) / batch_size
+    return -np.sum(np.log(y[np.arange(batch_size), t] + delta)) / batch_size

@@ -4,7 +4,7 @@ import numpy as np
 
 
 def numerical_diff(f, x, h=1e-4):
-    """中心差分: x の前後 h の 2 点を結ぶ直線の傾き。"""
+    """中心差分（x の前後 h の 2 点を結ぶ直線の傾き）。"""
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
@@ -37,3 +37,8 @@ def gradient_descent(f, init_x, lr=0.1, step_num=100):
         x -= lr * numerical_gradient(f, x)
         history.append(x.copy())
     return x, np.array(history)
+
+
+def relative_error(a, b):
+    """2 つの勾配の食い違いを、大きいほうの大きさとの比で表す（値の大きさによらず比べられる）。"""
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b))

@@ -1,37 +1,27 @@
-"""第4章: ミニバッチ学習。ランダムに選んだ 100 枚ずつで勾配を求め、重みを少しずつ動かす。"""
-
-from dataclasses import dataclass, field
+"""第4章: ミニバッチ学習（SGD）。ランダムに選んだミニバッチで勾配を求め、重みを少しずつ動かす。"""
 
 import numpy as np
 
 
-@dataclass
-class History:
-    train_acc: list = field(default_factory=list)  # エポックごと（0 番目は学習前）
-    test_acc: list = field(default_factory=list)
-    loss: list = field(default_factory=list)  # ミニバッチ 1 回ごと
-
-    def record(self, network, data):
-        """訓練データとテストデータそれぞれの正解率を 1 エポック分として記録する。"""
-        (x_train, t_train), (x_test, t_test) = data
-        self.train_acc.append(network.accuracy(x_train, t_train))
-        self.test_acc.append(network.accuracy(x_test, t_test))
-
-
-def train(network, data, epochs=20, batch_size=100, learning_rate=0.1, seed=0):
-    (x_train, t_train), _ = data
-    rng = np.random.default_rng(seed)
+def train(network, data, epochs, batch_size, learning_rate):
+    (x_train, t_train), (x_test, t_test) = data
+    rng = np.random.default_rng(0)  # ミニバッチの選び方を毎回同じにする
     iter_per_epoch = max(len(x_train) // batch_size, 1)
-    history = History()
-    history.record(network, data)  # エポック 0（学習前）
+    history = {"loss": [], "train_acc": [], "test_acc": []}
+
+    def record_accuracy():
+        history["train_acc"].append(network.accuracy(x_train, t_train))
+        history["test_acc"].append(network.accuracy(x_test, t_test))
+
+    record_accuracy()  # エポック 0（学習前）
     for _ in range(epochs):
         for _ in range(iter_per_epoch):
             batch_mask = rng.choice(len(x_train), batch_size)
-            loss, grads = network.gradient(x_train[batch_mask], t_train[batch_mask])
-            for key, grad in grads.items():
-                network.params[key] -= learning_rate * grad
-            history.loss.append(loss)  # 勾配を求めたときの損失をそのまま記録
-        history.record(network, data)
+            grads = network.gradient(x_train[batch_mask], t_train[batch_mask])
+            for key in grads:
+                network.params[key] -= learning_rate * grads[key]
+            history["loss"].append(network.lastLayer.loss)  # gradient() の順伝播で求めた損失
+        record_accuracy()  # 1 エポックごと
     return history
 
 
