@@ -9,8 +9,6 @@ import numpy as np
 import figstyle
 from zerodl.losses import cross_entropy_error
 
-DISPLAY_WIDTH = {"minus_log": 440}
-
 Y = np.linspace(0.005, 1.0, 200)  # 正解の位置の出力（確率）
 CURVE_COLOR = "#08519c"
 TICK_SIZE = 13
