@@ -8,7 +8,6 @@ NODE_OK := node_modules/.installed
 
 # The self-sufficiency check (deckbuild/companion.py) only warns while the slides are being made
 # self-sufficient (issue 10); delete this line then, and a build fails on a slide a learner cannot reproduce.
-export DECK_COMPANION ?= warn
 
 .DEFAULT_GOAL := help
 .PHONY: help setup slides figures accept pdf images check watch test lint bench mnist-full clean

@@ -69,3 +69,35 @@ def get_source(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[str, Path
     lines = text.splitlines()[first - 1 : node.end_lineno]
     indent = len(lines[0]) - len(lines[0].lstrip())
     return "\n".join(line[indent:] for line in lines) + "\n", path
+
+
+def get_class_members(code_dirs: Path | Sequence[Path], dotted: str, members: Sequence[str]) -> str:
+    """The class `dotted` with only `members` (methods or class attributes), in the file's order: its
+    decorators and `class …:` line, then each member, blank line between; the rest of the body left out."""
+    if isinstance(code_dirs, Path):
+        code_dirs = [code_dirs]
+    path, names = split_name(code_dirs, dotted)
+    text = path.read_text(encoding="utf-8")
+    try:
+        node = find_node(ast.parse(text, filename=str(path)), names)
+    except SourceNotFound:
+        raise SourceNotFound(f"{dotted!r} is not defined in {path}") from None
+    if not isinstance(node, ast.ClassDef):
+        raise SourceNotFound(f"{dotted!r} is not a class: members= needs one")
+    lines = text.splitlines()
+    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
+    header = lines[first - 1 : node.body[0].lineno - 1]  # up to the line before its first statement
+    while header and not header[-1].strip():
+        header.pop()
+    wanted = set(members)
+    found = [n for n in node.body if any(defines(n, m) for m in wanted)]
+    missing = wanted - {m for m in wanted for n in found if defines(n, m)}
+    if missing:
+        raise SourceNotFound(f"{dotted!r} has no member {sorted(missing)[0]!r}")
+    parts = []
+    for member in found:
+        start = min([member.lineno] + [d.lineno for d in getattr(member, "decorator_list", [])])
+        parts.append("\n".join(lines[start - 1 : member.end_lineno]))
+    body = "\n\n".join(parts)
+    return "\n".join(line[indent:] for line in [*header, *body.splitlines()]) + "\n"

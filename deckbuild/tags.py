@@ -14,7 +14,7 @@ from numbers import Real
 from . import literal, slides
 from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, MARKER_PREFIX, Cell, CellResult, Expectation
 from .errors import SnippetError, TemplateError
-from .sourcecode import SourceNotFound, get_source
+from .sourcecode import SourceNotFound, get_class_members, get_source
 
 MAX_LINES = 40  # lines of output shown on a slide before it is cut
 MAX_CHARS = 4000
@@ -177,15 +177,22 @@ class Expect(Tag):
 
 
 class Source(Tag):
-    """`{= source("pkg.module.name", …) =}`: the exact source of definitions under code/, as a code block."""
+    """`{= source("pkg.module.name", …) =}`: the exact source of definitions under code/, as a code block.
+
+    `{= source("pkg.module.Class", members=["__init__"]) =}` shows the class line with only those members, so
+    a long class can be shown over several slides; a learner's notebook (companion.py) gets, at each such
+    block, the class with every member shown so far in the chapter, as typing it in would give.
+    """
 
     name = "source"
 
-    def author(self, deck, *dotted: str) -> str:
+    def author(self, deck, *dotted: str, members=None) -> str:
         where = deck.where()
         strings(deck, "source", **{f"name {n + 1}": d for n, d in enumerate(dotted)})
         if not dotted:
             raise TemplateError("source() needs at least one dotted name", where)
+        if members is not None:
+            return self.members(deck, where, dotted, members)
         parts = []
         for name in dotted:
             try:
@@ -193,9 +200,28 @@ class Source(Tag):
             except SourceNotFound as e:
                 raise TemplateError(f"source(): {e}", where) from None
         code = "\n".join(parts)
+        return self.shown(deck, where, code, code)
+
+    def members(self, deck, where, dotted: tuple[str, ...], members) -> str:
+        if len(dotted) != 1:
+            raise TemplateError("source(): members= takes one class name", where)
+        if isinstance(members, str) or not isinstance(members, list | tuple) or not members:
+            raise TemplateError(f"source(): members must be a list of names, not {members!r}", where)
+        strings(deck, "source", **{f"member {n + 1}": m for n, m in enumerate(members)})
+        shown_before = deck.class_members.setdefault((deck.chapter(where), dotted[0]), [])
+        shown_before += [m for m in members if m not in shown_before]
+        try:
+            code = get_class_members(deck.code_dirs, dotted[0], members)
+            whole = get_class_members(deck.code_dirs, dotted[0], shown_before)
+        except SourceNotFound as e:
+            raise TemplateError(f"source(): {e}", where) from None
+        return self.shown(deck, where, code, whole)
+
+    def shown(self, deck, where, code: str, runs: str) -> str:
+        """Record a block the slide shows (`code`) and what it defines in a learner's notebook (`runs`)."""
         deck.rendering.shown_code.append(code)
         # position: how many cells come before it, which places it among them in slide order
-        shown = Cell("source", deck.chapter(where), len(deck.rendering.shown_sources), code, where)
+        shown = Cell("source", deck.chapter(where), len(deck.rendering.shown_sources), runs, where)
         shown.position = len(deck.rendering.cells)
         deck.rendering.shown_sources.append(shown)
         return slides.fence(code, "python").rstrip("\n")

@@ -80,6 +80,7 @@ class Authoring:
 
     def __init__(self, code_dirs):
         self.code_dirs = (code_dirs,) if isinstance(code_dirs, Path) else tuple(code_dirs)
+        self.class_members: dict[tuple[str, str], list[str]] = {}  # source(members=…) shown so far
         self.rendering = Rendering(text="")
 
     where = staticmethod(caller_where)

@@ -45,9 +45,8 @@ def write_deck(folder: Path, chapters: dict[str, str], front: str = FRONT) -> Pa
 def build(deck: Path, out: Path, *args: str, env: dict | None = None, figures: Path | None = None, **kw):
     """Run build.py as a user would; returns the finished process (stdout and stderr as text)."""
     cmd = build_command(deck, out, *args, figures_src=figures or deck.parent / "figures_src")
-    # The self-sufficiency check fails test decks; the real deck only warns until its slides are fixed (issue 10).
-    companion = {"DECK_COMPANION": "warn" if deck.resolve() == DECK.resolve() else "strict"}
-    full_env = {**os.environ, **companion, **(env or {})}
+    # The self-sufficiency check is strict for every deck, the real one included, whatever the caller's shell says.
+    full_env = {**os.environ, "DECK_COMPANION": "strict", **(env or {})}
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, **kw)
 
 

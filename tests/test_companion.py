@@ -282,3 +282,81 @@ print(flag.exists())
     assert proc.returncode == 0, proc.stderr
     assert "```text\nTrue\n```" in (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
     assert proc.stderr.index("companion ch: running") < proc.stderr.index("chapter ch: running")
+
+
+CLASS_OVER_SLIDES = """\
+{% call run(echo=False) %}
+from mylib.counter import Counter
+{% endcall %}
+## Counter (1/2)
+
+{= source("mylib.counter.Counter", members=["__init__"]) =}
+
+---
+
+## Counter (2/2)
+
+{= source("mylib.counter.Counter", members=["add", "LIMIT"]) =}
+
+---
+
+## Using it
+
+{% call run() %}
+c = Counter(3)
+c.add(4)
+print(c.n, Counter.LIMIT)
+{% endcall %}
+"""
+
+COUNTER = '''\
+"""A class a deck shows over two slides."""
+
+
+@staticmethod
+def unrelated():
+    pass
+
+
+class Counter:
+    """Counts."""
+
+    LIMIT = 10
+
+    def __init__(self, n):
+        self.n = n
+
+    def add(self, k):
+        self.n += k
+
+    def hidden(self):
+        return "never shown"
+'''
+
+
+def test_a_class_shown_over_slides_is_one_class_in_the_companion(deck_dir, tmp_path):
+    deck = write_deck(deck_dir, {"ch.md.j2": CLASS_OVER_SLIDES})
+    write_lib(deck_dir)
+    (deck_dir / "mylib" / "counter.py").write_text(COUNTER, encoding="utf-8")
+    (deck_dir / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["."]\n', encoding="utf-8")
+    proc = build(deck, tmp_path / "out", "--no-html", "--accept")
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
+    # each slide shows the class line and only its members, in the file's order
+    assert "```python\nclass Counter:\n    def __init__(self, n):\n        self.n = n\n```" in md
+    assert "```python\nclass Counter:\n    LIMIT = 10\n\n    def add(self, k):\n        self.n += k\n```" in md
+    assert "never shown" not in md and '"""Counts."""' not in md
+    nb = json.loads((tmp_path / "out" / "notebooks" / "ch.ipynb").read_text(encoding="utf-8"))
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    # the second block defines the class with every member shown so far, as a learner would retype it
+    assert any("def __init__" in s and "def add" in s and "LIMIT = 10" in s for s in sources), sources
+
+
+def test_members_of_something_that_is_not_a_class_is_a_located_error(deck_dir, tmp_path):
+    chapter = '## A\n\n{= source("mylib.fns.double", members=["x"]) =}\n'
+    deck = write_deck(deck_dir, {"ch.md.j2": chapter})
+    write_lib(deck_dir)
+    (deck_dir / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["."]\n', encoding="utf-8")
+    proc = build(deck, tmp_path / "out", "--no-html")
+    assert proc.returncode == 2, proc.stderr
+    assert "ch.md.j2:3: slide 2: source(): 'mylib.fns.double' is not a class" in error_line(proc)
