@@ -9,6 +9,7 @@ pipeline, notebook and snapshots ask `of(cell)` instead of comparing kind string
 
 import inspect
 import math
+import re
 from numbers import Real
 
 from . import literal, slides
@@ -47,6 +48,65 @@ class Tag:
     def recorded(self, cell: Cell) -> list[str]:
         """The cell as its snapshot names it: what the author wrote, not how the engine runs it."""
         return cell.code.splitlines()
+
+
+# ---- cross-references, resolved once the deck has rendered
+
+
+class Label(Tag):
+    """`{= label("softmax-stable") =}` on a slide: a name that ref() can point at. It shows nothing."""
+
+    name = "label"
+
+    def author(self, deck, name) -> str:
+        strings(deck, "label", name=name)
+        if not re.fullmatch(r"[\w.-]+", name):
+            raise TemplateError(
+                f"label(): a name of letters, digits, '-', '_' or '.', not {name!r}", deck.where()
+            )
+        if name in deck.labels:
+            first = deck.labels[name][1]
+            raise TemplateError(
+                f"label(): {name!r} is already the label of {first.file}:{first.line}", deck.where()
+            )
+        marker = f"{MARKER_PREFIX}label:{len(deck.labels)}\u27e7"
+        deck.labels[name] = (marker, deck.where())
+        return marker
+
+
+class Ref(Tag):
+    """`{= ref("softmax-stable") =}`: a link to the slide holding that label, its text made from the slide's
+    number and first heading (`text="{heading}"` by default; `{slide}` is its number). Generated, never
+    typed, so it stays right when slides move."""
+
+    name = "ref"
+
+    def author(self, deck, name, text: str = "{heading}") -> str:
+        strings(deck, "ref", name=name, text=text)
+        if not set(re.findall(r"\{(\w*)\}", text)) <= {"heading", "slide"}:
+            raise TemplateError(f"ref(): text may use {{heading}} and {{slide}}, not {text!r}", deck.where())
+        marker = f"{MARKER_PREFIX}ref:{len(deck.refs)}\u27e7"
+        deck.refs.append((marker, name, text, deck.where()))
+        return marker
+
+
+def resolve_refs(text: str, labels: dict, refs: list, slide_map, headings: list[str]) -> str:
+    """Replace each ref() with a link to its label's slide, and each label() with nothing."""
+    slide_of = {}
+    for name, (marker, _) in labels.items():
+        slide_of[name] = slide_map.slide_at_offset(text.index(marker))
+    for marker, name, fmt, where in refs:
+        if name not in slide_of:
+            known = ", ".join(sorted(slide_of)) or "none"
+            where.slide = slide_map.slide_at_offset(text.index(marker))
+            raise TemplateError(f"ref(): no slide has the label {name!r} (labels: {known})", where)
+        n = slide_of[name]
+        heading = headings[n - 1] if n - 1 < len(headings) else ""
+        shown = fmt.replace("{heading}", heading or str(n)).replace("{slide}", str(n))
+        text = text.replace(marker, f"[{literal.escape_text(shown)}](#{n})")
+    for marker, _ in labels.values():
+        text = text.replace(marker, "")
+    return text
 
 
 # ---- tags that run in the kernel ------------------------------------------------------------------------
@@ -275,7 +335,8 @@ class Figure(Tag):
 
 
 TAGS: dict[str, Tag] = {
-    tag.name: tag for tag in (Run(), Expect(), Value(), Table(), Source(), Display(), Figure())
+    tag.name: tag
+    for tag in (Run(), Expect(), Value(), Table(), Source(), Display(), Figure(), Label(), Ref())
 }
 BY_KIND: dict[str, Tag] = {tag.kind: tag for tag in TAGS.values() if tag.kind}
 

@@ -81,6 +81,8 @@ class Authoring:
     def __init__(self, code_dirs):
         self.code_dirs = (code_dirs,) if isinstance(code_dirs, Path) else tuple(code_dirs)
         self.class_members: dict[tuple[str, str], list[str]] = {}  # source(members=…) shown so far
+        self.labels: dict[str, tuple[str, Where]] = {}  # label() name → (its marker, where it is)
+        self.refs: list[tuple[str, str, str, Where]] = []  # ref(): (marker, label name, text, where)
         self.rendering = Rendering(text="")
 
     where = staticmethod(caller_where)
@@ -205,7 +207,12 @@ def render(deck: Path, code_dirs, cache_dir: Path | None = None) -> Rendering:
         where = template_frame(e.__traceback__) or Where(display_path(deck))
         where.slide = slides.current_slide("".join(chunks))
         raise TemplateError(f"template: {type(e).__name__}: {e}", where) from None
-    authoring.rendering.text = "".join(chunks)
+    text = "".join(chunks)
+    if authoring.labels or authoring.refs:
+        text = tags.resolve_refs(
+            text, authoring.labels, authoring.refs, slides.SlideMap(text), slides.headings(text)
+        )
+    authoring.rendering.text = text
     authoring.rendering.origins = sourcemap.origins(authoring.rendering.text, recorder)
     locate(authoring.rendering)
     return authoring.rendering

@@ -1,0 +1,68 @@
+"""Cross-references are generated from labels, never typed: ref() links to the slide that holds a label()."""
+
+from conftest import build, error_line, write_deck
+
+DECK = """\
+## First
+
+before: {= ref("later") =}; as a number: {= ref("later", text="slide {slide}") =}
+
+---
+
+## Middle
+
+{= label("middle") =}
+text
+
+---
+
+## Later
+
+{= label("later") =}
+back to {= ref("middle") =}
+"""
+
+
+def build_deck(deck_dir, tmp_path, chapter: str):
+    deck = write_deck(deck_dir, {"ch.md.j2": chapter})
+    return build(deck, tmp_path / "out", "--no-html")
+
+
+def test_ref_links_to_the_slide_of_its_label_forwards_and_backwards(deck_dir, tmp_path):
+    proc = build_deck(deck_dir, tmp_path, DECK)
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
+    # the test deck's title is slide 1, so "First" is slide 2, "Middle" 3, "Later" 4
+    assert "before: [Later](#4); as a number: [slide 4](#4)" in md
+    assert "back to [Middle](#3)" in md
+    assert "label" not in md and "\u27e6" not in md
+
+
+def test_a_slide_inserted_before_the_label_moves_the_link(deck_dir, tmp_path):
+    moved = DECK.replace("## Middle", "## Inserted\n\n---\n\n## Middle")
+    proc = build_deck(deck_dir, tmp_path, moved)
+    assert proc.returncode == 0, proc.stderr
+    md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
+    assert "before: [Later](#5)" in md and "back to [Middle](#4)" in md
+
+
+def test_an_unknown_label_is_a_located_error(deck_dir, tmp_path):
+    proc = build_deck(deck_dir, tmp_path, DECK.replace('ref("middle")', 'ref("midle")'))
+    assert proc.returncode == 2, proc.stderr
+    assert (
+        "ch.md.j2:17: slide 4: ref(): no slide has the label 'midle' (labels: later, middle)"
+        in error_line(proc)
+    )
+
+
+def test_a_label_used_twice_is_a_located_error(deck_dir, tmp_path):
+    proc = build_deck(deck_dir, tmp_path, DECK.replace('label("later")', 'label("middle")'))
+    assert proc.returncode == 2, proc.stderr
+    assert "ch.md.j2:16: slide 4: label(): 'middle' is already the label of" in error_line(proc)
+    assert error_line(proc).endswith("ch.md.j2:9")  # where it was first given
+
+
+def test_ref_text_takes_only_heading_and_slide(deck_dir, tmp_path):
+    proc = build_deck(deck_dir, tmp_path, DECK.replace('text="slide {slide}"', 'text="{page}"'))
+    assert proc.returncode == 2, proc.stderr
+    assert "ch.md.j2:3: slide 2: ref(): text may use {heading} and {slide}" in error_line(proc)
