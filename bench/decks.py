@@ -155,7 +155,8 @@ def main() -> int:
 def raw_tools(work: Path, out: Path, env: dict) -> float:
     """Seconds the plain tools take for a cold build's work, one after another: each figure script in a
     python of its own, each chapter's cells (after the set-up cell) as a notebook run by `jupyter execute`,
-    marp-cli for deck.html and for the presenter notes. BLAS gets one thread, as in the build."""
+    each companion notebook (the self-sufficiency check) the same way, marp-cli for deck.html and for the
+    presenter notes. BLAS gets one thread, as in the build."""
     env = {**env, **dict.fromkeys(schedule.BLAS_THREADS, "1")}
     raw = work / "raw"
     raw.mkdir()
@@ -172,6 +173,14 @@ def raw_tools(work: Path, out: Path, env: dict) -> float:
         path = work / "slides" / f"raw-{chapter}.ipynb"  # beside the deck, as the build runs it
         nbformat.write(nb, path)
         seconds += timed([str(jupyter), str(path)], {**env, "MPLBACKEND": "Agg"}, cwd=path.parent)[0]
+    # the self-sufficiency check's work: each chapter's companion notebook, run on its own in an empty folder
+    for companion in sorted((out / "notebooks").glob("*.ipynb")):
+        alone = raw / f"companion-{companion.stem}"
+        alone.mkdir()
+        shutil.copy2(companion, alone / companion.name)
+        seconds += timed(
+            [str(jupyter), str(alone / companion.name)], {**env, "MPLBACKEND": "Agg"}, cwd=alone
+        )[0]
     themes = work / "slides" / "themes"
     seconds += timed(marp.arguments(out / "deck.md", raw / "deck.html", themes), cwd=out)[0]
     notes = marp.arguments(out / "deck.md", raw / "deck.notes.txt", themes, "--notes")

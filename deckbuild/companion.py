@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import cache, config, kernel, slides
+from . import cache, config, kernel, schedule, slides
 from .cells import Cell, CellResult
 from .compare import diff
 from .errors import CompanionError, Where
@@ -27,7 +27,6 @@ from .errors import CompanionError, Where
 MODES = ("strict", "warn", "off")
 ENV = "DECK_COMPANION"  # the default mode when --companion is not given
 PREFIX = "the slides are not self-sufficient: "
-WORKERS = 2  # companion kernels at once: the machine's cores, as the chapters' own runs
 
 # Hidden and not published: forget what the build's set-up (kernel.SETUP) gave the kernel. Another seed
 # than the build's 0 stands for a learner's unknown random state: an output that depends on it differs.
@@ -168,7 +167,7 @@ def key(cells: list[Cell], cfg: config.Config) -> dict:
 class Runs:
     """One build's companion runs: each chapter's from the cache, or started at once in worker threads.
 
-    The chapters that must run run WORKERS at a time, each in a kernel of its own, beside the chapters'
+    The chapters that must run run schedule.workers() at a time (DECKBUILD_JOBS, else one per core), each in a kernel of its own, beside the chapters'
     own runs: they need nothing from them until they are judged.
     """
 
@@ -190,7 +189,7 @@ class Runs:
                 self.done[chapter] = payload["runs"]
         self.stop = Stop()
         self.started = time.monotonic()
-        self.pool = ThreadPoolExecutor(max_workers=max(1, min(WORKERS, len(self.keys))))
+        self.pool = ThreadPoolExecutor(max_workers=max(1, min(schedule.workers(), len(self.keys))))
         self.futures = {
             chapter: self.pool.submit(run_chapter, plans[chapter], self.stop, opts.deck.parent)
             for chapter in self.keys
