@@ -1,7 +1,8 @@
 """The system Chromium: found on PATH or through CHROME_PATH, never downloaded, with a temp folder of its own.
 
 Every browser run (Playwright's, or marp-cli's for PDF and PNG) gets a private TMPDIR that is removed
-afterwards, so browser profiles do not pile up in the temp folder, even after Ctrl-C.
+afterwards, so browser profiles do not pile up in the temp folder, even after Ctrl-C; after a SIGKILL the
+next build sweeps it (deckbuild.leftovers).
 """
 
 import os
@@ -10,6 +11,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import leftovers
 from .errors import ToolError
 
 SHORT_TMP = 40  # Chromium's lock socket lives under TMPDIR, and a socket path must stay under 108 bytes
@@ -39,11 +41,9 @@ def private_tmp():
     base = tempfile.gettempdir()
     if len(base) > SHORT_TMP and os.access("/tmp", os.W_OK):
         base = "/tmp"  # a long TMPDIR would make Chromium fail to start
-    folder = tempfile.mkdtemp(prefix="deck-browser-", dir=base)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        leftovers.sweep(base)  # outside the build's temp folder: sweep what killed builds left there
+    with leftovers.private_dir(base, prefix=leftovers.PREFIX + "browser-") as folder:
+        yield str(folder)
 
 
 @contextmanager

@@ -158,14 +158,25 @@ def start_marp(
     return [(marp.Render(source, stage / name, theme_dir, *flags), key)]
 
 
+PUBLISHES = {"deck.md", "deck.map.json", "deck.ipynb", "figures"}
+PUBLISHES_HTML = {"deck.html", "deck.notes.txt"}
+
+
+def publishes(opts: Options) -> set[str]:
+    """The names a build publishes into opts.out, claimed before any work so that a clash fails at once."""
+    return PUBLISHES | (PUBLISHES_HTML if opts.html else set())
+
+
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
     report = Report()
     opts.deck = opts.deck.resolve()
+    # What can fail without writing comes first: a bad deck or a clash creates no output folder.
+    rendering = templates.render(opts.deck, opts.code_dir)
+    publish.claim(opts.out, publishes(opts))
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing
     with publish.exclusive(opts.out):
-        rendering = templates.render(opts.deck, opts.code_dir)
         produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=opts.force)
         figures.check_refs(rendering.figures, produced, opts.figures_src)
         results = execute(rendering, opts, report)
@@ -208,6 +219,7 @@ def build(opts: Options) -> Report:
 def build_figures(opts: Options) -> Report:
     """`make figures`: regenerate every figure and publish all of them to opts.out/figures."""
     report = Report()
+    publish.claim(opts.out, {"figures"})
     with publish.exclusive(opts.out):
         produced = figures.build_all(opts.figures_src, opts.out / ".cache", opts.log, force=True)
         with publish.staging(opts.out) as stage:
