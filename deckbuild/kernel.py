@@ -166,8 +166,12 @@ class ChapterKernel:
         self.folder = Path(tempfile.mkdtemp(prefix="deck-kernel-"))
         km.connection_file = str(self.folder / "kernel.json")
         try:
+            # independent=True: ipykernel's own parent poller would exit at the build's death before our
+            # lifeline (LIFELINE) kills the kernel's whole process group, and leave the group running.
             self.stack.enter_context(
-                self.client.setup_kernel(env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL)
+                self.client.setup_kernel(
+                    env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL, independent=True
+                )
             )
             self.pgid = km.provisioner.pgid if km.provisioner else None
             self.execute(LIFELINE, 30)

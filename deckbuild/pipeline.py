@@ -173,6 +173,7 @@ def build(opts: Options) -> Report:
     opts.deck = opts.deck.resolve()
     # What can fail without writing comes first: a bad deck or a clash creates no output folder.
     rendering = templates.render(opts.deck, opts.code_dir)
+    publish.apart(opts.out.resolve(), opts.deck.parent)
     publish.claim(opts.out, publishes(opts))
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing

@@ -96,6 +96,9 @@ def claim(out: Path, names: set[str]) -> None:
         raise PublishError("the output path is a file, not a folder", Where(shown(out)))
     if not out.is_dir():
         return
+    if any(out.glob(".swap-*")):
+        with exclusive(out):
+            pass  # a build was killed in the middle of its swap: roll it back before judging the folder
     mine = owned(out)
     for name in sorted(names):
         for leaf in leaves(out, name):
@@ -105,6 +108,15 @@ def claim(out: Path, names: set[str]) -> None:
                     "move it away or choose an empty or new output folder",
                     Where(shown(out / leaf)),
                 )
+
+
+def apart(out: Path, source: Path) -> None:
+    """Refuse an output folder that is the deck's own folder or holds it: outputs never go among the sources."""
+    if out == source or out in source.parents:
+        raise PublishError(
+            "the output folder holds the deck itself; choose a folder of its own (the default is _build)",
+            Where(shown(out)),
+        )
 
 
 @contextmanager
@@ -133,6 +145,8 @@ def exclusive(out: Path):
     try:
         for journal in sorted(out.glob(".swap-*")):
             roll_back(out, journal)  # a build killed in the middle of its swap
+        for old in out.glob(".staging-*"):
+            shutil.rmtree(old, ignore_errors=True)  # left by a build that was killed: we hold the lock
         yield
     finally:
         lock.close()
@@ -141,8 +155,6 @@ def exclusive(out: Path):
 @contextmanager
 def staging(out: Path):
     """A fresh folder inside `out`; removed on failure, so the previous outputs stay as they were."""
-    for old in out.glob(".staging-*"):
-        shutil.rmtree(old, ignore_errors=True)  # left by a build that was killed
     stage = out / f".staging-{os.getpid()}"
     try:
         stage.mkdir()
