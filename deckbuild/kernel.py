@@ -166,11 +166,12 @@ class ChapterKernel:
         self.folder = Path(tempfile.mkdtemp(prefix="deck-kernel-"))
         km.connection_file = str(self.folder / "kernel.json")
         try:
-            # independent=True: ipykernel's own parent poller would exit at the build's death before our
-            # lifeline (LIFELINE) kills the kernel's whole process group, and leave the group running.
+            # No ipykernel parent poller (parent 1 means none, and no banner): it would exit at the build's
+            # death before our lifeline (LIFELINE) kills the kernel's whole process group, leaving the group.
+            env = {**kernel_env(), "JPY_PARENT_PID": "1"}
             self.stack.enter_context(
                 self.client.setup_kernel(
-                    env=kernel_env(), cwd=str(self.cwd), stderr=subprocess.DEVNULL, independent=True
+                    env=env, cwd=str(self.cwd), stderr=subprocess.DEVNULL, independent=True
                 )
             )
             self.pgid = km.provisioner.pgid if km.provisioner else None

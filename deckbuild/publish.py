@@ -104,7 +104,7 @@ def claim(out: Path, names: set[str]) -> None:
         for leaf in leaves(out, name):
             if leaf not in mine:
                 raise PublishError(
-                    "is in the output folder but was not written by a build; the build would replace it: "
+                    "not written by a build, and the build would replace it: "
                     "move it away or choose an empty or new output folder",
                     Where(shown(out / leaf)),
                 )

@@ -123,6 +123,7 @@ def failed(proc, code: int, *words: str) -> str:
     """The one error line of a failed build, with its exit code and the words it must contain."""
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout == "", proc.stdout  # nothing of a kernel's or tool's chatter either
     line = error_line(proc)
     for word in words:
         assert word in line, line
