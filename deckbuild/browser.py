@@ -14,7 +14,10 @@ from pathlib import Path
 from . import leftovers
 from .errors import ToolError
 
-SHORT_TMP = 40  # Chromium's lock socket lives under TMPDIR, and a socket path must stay under 108 bytes
+FOLDER = leftovers.PREFIX + "browser-"
+SHORT_TMP = (
+    62  # TMPDIR's length: Chromium's lock socket lives under it, and a socket path must stay under 108 bytes
+)
 NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 INSTALL = (
     "install Chromium and Japanese fonts (Debian: apt-get install chromium fonts-noto-cjk) or set CHROME_PATH"
@@ -39,10 +42,10 @@ def find() -> str:
 def private_tmp():
     """A fresh temp folder for one browser run, removed with everything in it afterwards."""
     base = tempfile.gettempdir()
-    if len(base) > SHORT_TMP and os.access("/tmp", os.W_OK):
+    if len(os.path.join(base, FOLDER + "12345678")) > SHORT_TMP and os.access("/tmp", os.W_OK):
         base = "/tmp"  # a long TMPDIR would make Chromium fail to start
         leftovers.sweep(base)  # outside the build's temp folder: sweep what killed builds left there
-    with leftovers.private_dir(base, prefix=leftovers.PREFIX + "browser-") as folder:
+    with leftovers.private_dir(base, prefix=FOLDER) as folder:
         yield str(folder)
 
 

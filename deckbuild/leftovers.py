@@ -90,9 +90,8 @@ def scratch():
     sweep(base)
     saved = {name: os.environ.get(name) for name in (MARK, "TMPDIR")}
     with private_dir(base) as folder:
-        (folder / "tmp").mkdir()
         os.environ[MARK] = str(folder)
-        os.environ["TMPDIR"] = str(folder / "tmp")
+        os.environ["TMPDIR"] = str(folder)  # short: Chromium's socket path under it has a length limit
         tempfile.tempdir = None  # this process's own temp files go there too
         _active.append(folder)
         try:

@@ -220,6 +220,18 @@ def test_a_symlink_where_the_build_puts_its_figures_is_not_followed_nor_replaced
     sandbox.assert_clean()
 
 
+def test_an_output_symlink_to_the_authors_folder_is_judged_by_what_it_points_to(site, sandbox, tmp_path):
+    talk = tmp_path / "talk"
+    (talk / "figures").mkdir(parents=True)
+    (talk / "figures" / "photo.jpg").write_bytes(b"mine")
+    (tmp_path / "link").symlink_to(talk, target_is_directory=True)
+    before = outputs(talk)
+    proc = run_build(sandbox, site.deck, tmp_path / "link")
+    failed(proc, 11, "talk/figures/photo.jpg")
+    assert outputs(talk) == before and not (talk / ".lock").exists()
+    sandbox.assert_clean()
+
+
 def test_a_folder_where_the_build_puts_a_file_is_refused(site, sandbox):
     (site.out / "deck.md").unlink()
     (site.out / "deck.md").mkdir()
