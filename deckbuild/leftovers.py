@@ -19,19 +19,20 @@ from pathlib import Path
 PREFIX = "deckbuild-"
 MARK = "DECKBUILD_SCRATCH"
 ALIVE = ".alive"
-ORPHAN_SECONDS = 60  # a folder without a lock file is one being created; after this long its build is gone
 _active: list[Path] = []  # the scratch folder of the build running in this process (entered once per process)
 
 
 def marked(value: str) -> list[int]:
     """Every process (other than this one) whose environment carries MARK=value."""
-    needle = f"{MARK}={value}".encode() + b"\0"
+    needle = f"\0{MARK}={value}\0".encode()
     found = []
+    if not os.path.isdir("/proc"):
+        return found  # not Linux: only the process groups are killed
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         with contextlib.suppress(OSError), open(f"/proc/{entry.name}/environ", "rb") as f:
-            if needle in f.read() + b"\0":
+            if needle in b"\0" + f.read() + b"\0":
                 found.append(int(entry.name))
     return found
 
@@ -53,11 +54,8 @@ def sweep(base: str | Path) -> None:
     with contextlib.suppress(OSError):
         for folder in Path(base).glob(PREFIX + "*"):
             lock_file = folder / ALIVE
-            if not lock_file.exists():
-                with contextlib.suppress(OSError):
-                    if time.time() - folder.stat().st_mtime > ORPHAN_SECONDS:
-                        shutil.rmtree(folder, ignore_errors=True)
-                continue
+            if not lock_file.is_file():
+                continue  # not a build's folder, or one an instant old: never ours to remove
             with contextlib.suppress(OSError), open(lock_file, "a") as lock:
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
