@@ -15,9 +15,8 @@ from . import leftovers
 from .errors import ToolError
 
 FOLDER = leftovers.PREFIX + "browser-"
-SHORT_TMP = (
-    62  # TMPDIR's length: Chromium's lock socket lives under it, and a socket path must stay under 108 bytes
-)
+# The longest browser folder path: Chromium's lock socket lives under it, and a socket path must stay under 108 bytes
+SHORT_TMP = 62
 NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 INSTALL = (
     "install Chromium and Japanese fonts (Debian: apt-get install chromium fonts-noto-cjk) or set CHROME_PATH"
