@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from deckbuild import ROOT, companion, config, exports, slidecheck, watch
+from deckbuild import ROOT, companion, config, exports, leftovers, publish, slidecheck, watch
 from deckbuild.command import build_command
 from deckbuild.errors import DeckError, Interrupted
-from deckbuild.pipeline import Options, build, build_figures, stderr_log
+from deckbuild.pipeline import Options, build, build_figures, publishes, stderr_log
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -80,18 +80,25 @@ def main(argv: list[str] | None = None) -> int:
             command = build_command(opts.deck, opts.out, figures_src=opts.figures_src)
             return watch.run(command, [f for f in folders if f.is_dir()], opts.out, args.port, stderr_log)
         try:
-            report = build_figures(opts) if args.figures else build(opts)
-            if args.pdf:
-                report.written += exports.pdf(opts.out, themes, stderr_log, opts.force)
-            if args.images:
-                report.written += exports.images(opts.out, themes, stderr_log, opts.force)
-            if args.check:
-                slides = slidecheck.check(opts.out / "deck.html")
-                stderr_log(f"check: {slides} slides looked at in Chromium, no findings")
+            planned = {"figures"} if args.figures else publishes(opts)
+            planned |= exports.PDF if args.pdf else set()
+            planned |= exports.IMAGES if args.images else set()
+            publish.claim(opts.out, planned)  # before anything runs: every step's outputs may be replaced
+            with leftovers.scratch():
+                report = build_figures(opts) if args.figures else build(opts)
+                if args.pdf:
+                    report.written += exports.pdf(opts.out, themes, stderr_log, opts.force)
+                if args.images:
+                    report.written += exports.images(opts.out, themes, stderr_log, opts.force)
+                if args.check:
+                    slides = slidecheck.check(opts.out / "deck.html")
+                    stderr_log(f"check: {slides} slides looked at in Chromium, no findings")
         except KeyboardInterrupt:
             raise Interrupted(
                 "interrupted: nothing was published; the previous outputs are as they were"
             ) from None
+        except OSError as e:  # disk full, permission denied, …: one line naming the file, no traceback
+            raise publish.os_failure(e) from None
     except DeckError as e:
         print(e.headline(), file=sys.stderr)
         if e.detail:

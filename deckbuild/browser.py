@@ -1,7 +1,8 @@
 """The system Chromium: found on PATH or through CHROME_PATH, never downloaded, with a temp folder of its own.
 
 Every browser run (Playwright's, or marp-cli's for PDF and PNG) gets a private TMPDIR that is removed
-afterwards, so browser profiles do not pile up in the temp folder, even after Ctrl-C.
+afterwards, so browser profiles do not pile up in the temp folder, even after Ctrl-C; after a SIGKILL the
+next build sweeps it (deckbuild.leftovers).
 """
 
 import os
@@ -10,9 +11,12 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import leftovers
 from .errors import ToolError
 
-SHORT_TMP = 40  # Chromium's lock socket lives under TMPDIR, and a socket path must stay under 108 bytes
+FOLDER = leftovers.PREFIX + "browser-"
+# The longest browser folder path: Chromium's lock socket lives under it, and a socket path must stay under 108 bytes
+SHORT_TMP = 62
 NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 INSTALL = (
     "install Chromium and Japanese fonts (Debian: apt-get install chromium fonts-noto-cjk) or set CHROME_PATH"
@@ -37,13 +41,11 @@ def find() -> str:
 def private_tmp():
     """A fresh temp folder for one browser run, removed with everything in it afterwards."""
     base = tempfile.gettempdir()
-    if len(base) > SHORT_TMP and os.access("/tmp", os.W_OK):
+    if len(os.path.join(base, FOLDER + "12345678")) > SHORT_TMP and os.access("/tmp", os.W_OK):
         base = "/tmp"  # a long TMPDIR would make Chromium fail to start
-    folder = tempfile.mkdtemp(prefix="deck-browser-", dir=base)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        leftovers.sweep(base)  # outside the build's temp folder: sweep what killed builds left there
+    with leftovers.private_dir(base, prefix=FOLDER) as folder:
+        yield str(folder)
 
 
 @contextmanager

@@ -84,6 +84,13 @@ class BusyError(DeckError):
     exit_code = 9
 
 
+class PublishError(DeckError):
+    """The outputs cannot be published where asked: the output folder is a file, cannot be written, or holds
+    files this build did not write; or a file operation failed (disk full, permission denied)."""
+
+    exit_code = 13
+
+
 class Interrupted(DeckError):
     """The user pressed Ctrl-C."""
 

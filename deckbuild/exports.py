@@ -14,6 +14,8 @@ THUMB = (320, 180)  # a quarter of a slide
 COLUMNS = 5
 GAP = 16
 LABEL = 26
+PDF = {"deck.pdf"}  # what each export publishes into the output folder
+IMAGES = {"slides", "contact.png"}
 
 
 def key(out: Path, theme_dir: Path) -> dict:

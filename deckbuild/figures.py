@@ -1,16 +1,18 @@
 """Regenerate figures from figures_src/: one script per family, each re-run only when it or what it reads changed."""
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from . import cache, schedule
+from . import cache, leftovers, schedule
 from .config import DEFAULTS, Config
 from .errors import FigureError, Where
 from .templates import FigureRef, display_path
@@ -26,18 +28,39 @@ def scripts(src: Path) -> list[Path]:
 
 
 def run_script(script: Path, outdir: Path) -> dict:
-    """Run one script in a fresh interpreter; return its dependency report."""
-    with tempfile.TemporaryDirectory(prefix="deck-fig-") as tmp:
-        deps_file = Path(tmp) / "deps.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "deckbuild.figure_runner", str(script), str(outdir), str(deps_file)],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
-        )
+    """Run one script in a fresh interpreter; return its dependency report.
+
+    The runner is a session of its own that dies with the build (PR_SET_PDEATHSIG); whatever the script
+    started and left running is killed with its process group. Its report is written beside `outdir`,
+    in the figure cache, so a killed build leaves nothing in the temp folder."""
+    deps_file = outdir.parent / f"{outdir.name}.deps.json"
+    # stderr into a file, not a pipe: a process the script leaves running may hold a pipe open forever.
+    err_file = outdir.parent / f"{outdir.name}.stderr.txt"
+    try:
+        with open(err_file, "w+", encoding="utf-8", errors="replace") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "deckbuild.figure_runner", str(script), str(outdir), str(deps_file)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+                start_new_session=True,
+                preexec_fn=leftovers.die_with_parent,
+            )
+            try:
+                proc.wait()
+            finally:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            err.seek(0)
+            stderr = err.read()
         if proc.returncode != 0:
-            raise script_failure(script, proc.stderr)
+            raise script_failure(script, stderr)
         return json.loads(deps_file.read_text(encoding="utf-8"))
+    finally:
+        deps_file.unlink(missing_ok=True)
+        err_file.unlink(missing_ok=True)
 
 
 def script_failure(script: Path, stderr: str) -> FigureError:

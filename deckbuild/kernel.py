@@ -1,10 +1,13 @@
 """Run a chapter's cells in order in one fresh Jupyter kernel (nbclient + ipykernel), like a notebook."""
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from contextlib import ExitStack
 from hashlib import sha256
@@ -28,6 +31,9 @@ np.set_printoptions(precision=8, threshold=1000, edgeitems=3, linewidth=75, supp
 warnings.formatwarning = lambda message, category, *args, **kwargs: f"{category.__name__}: {message}\\n"
 """
 
+# Hidden from slides and notebook: the kernel kills its process group when the build dies (before the
+# tracking starts, so this module is no dependency of the chapter's cache entry).
+LIFELINE = "import deckbuild.leftovers as _deck_leftovers\n_deck_leftovers.lifeline()\ndel _deck_leftovers\n"
 # Hidden from slides and notebook: record which files the chapter loads and reads, for the cache.
 TRACK_READS = "from deckbuild.tracking import track_reads as _deck_track\n_deck_reads = _deck_track()\ndel _deck_track\n"
 REPORT_DEPS = "import json as _deck_json, deckbuild.tracking as _deck_tracking\nprint(_deck_json.dumps(_deck_tracking.report(_deck_reads)))\n"
@@ -144,6 +150,8 @@ class ChapterKernel:
         self.stack = ExitStack()
         self.client = None
         self.nb = None
+        self.pgid = None
+        self.folder = None
 
     def __enter__(self) -> "ChapterKernel":
         import nbformat
@@ -165,19 +173,47 @@ class ChapterKernel:
             shutdown_kernel="immediate",
             resources={"metadata": {"path": str(self.cwd)}},
         )
-        # cleanup_kc: with a kernel manager of our own nbclient would leave the kernel running until the
-        # build exits, and its connection file in TMPDIR for good; shut it down when the chapter ends.
-        self.stack.enter_context(
-            self.client.setup_kernel(
-                env=kernel_env(self.deck_dir), cwd=str(self.cwd), stderr=subprocess.DEVNULL, cleanup_kc=True
+        # The connection file (it holds the kernel's HMAC key) in a folder of its own, removed at the end.
+        self.folder = Path(tempfile.mkdtemp(prefix="deck-kernel-"))
+        km.connection_file = str(self.folder / "kernel.json")
+        try:
+            # No ipykernel parent poller (parent 1 means none, and no banner): it would exit at the build's
+            # death before our lifeline (LIFELINE) kills the kernel's whole process group, leaving the group.
+            env = {**kernel_env(self.deck_dir), "JPY_PARENT_PID": "1"}
+            self.stack.enter_context(
+                self.client.setup_kernel(
+                    env=env, cwd=str(self.cwd), stderr=subprocess.DEVNULL, independent=True
+                )
             )
-        )
-        self.execute(TRACK_READS, 30)
-        self.execute(SETUP, 60)
+            self.pgid = km.provisioner.pgid if km.provisioner else None
+            self.execute(LIFELINE, 30)
+            self.execute(TRACK_READS, 30)
+            self.execute(SETUP, 60)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
-        self.stack.close()
+        try:
+            self.stack.close()
+        finally:
+            # The kernel runs in a session of its own: what its snippets started is in its process group.
+            if self.pgid:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pgid, signal.SIGKILL)
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def death(self) -> str:
+        """How the kernel process ended, for the error line: its exit code or the signal that killed it."""
+        process = getattr(getattr(self.client.km, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+        if code is None:
+            return "the kernel died"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"the kernel died (killed by {signal.Signals(-code).name})"
+        return f"the kernel died (exit code {code})"
 
     def execute(self, code: str, timeout: float):
         import nbformat
@@ -189,10 +225,12 @@ class ChapterKernel:
         return cell
 
     def run(self, cell: Cell) -> CellResult:
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         try:
             done = self.execute(cell.code, cell.timeout)
+        except DeadKernelError:
+            raise snippet_error(cell, f"{self.death()} while running this snippet", None) from None
         except CellTimeoutError:
             raise snippet_error(
                 cell, f"ran past its {cell.timeout:g} s timeout (set a longer one with run(timeout=…))", None

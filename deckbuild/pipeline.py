@@ -305,12 +305,28 @@ def skeleton(nb: dict) -> dict:
     return {**nb, "cells": cells}
 
 
+PUBLISHES = {"deck.md", "deck.map.json", "deck.ipynb", "figures", "notebooks"}
+PUBLISHES_HTML = {"deck.html", "deck.notes.txt"}
+
+
+def publishes(opts: Options) -> set[str]:
+    """The names a build publishes into opts.out, claimed before any work so that a clash fails at once."""
+    return PUBLISHES | (PUBLISHES_HTML if opts.html else set())
+
+
 def build(opts: Options) -> Report:
     """Build the deck into opts.out; on any error nothing in opts.out changes."""
     report = Report()
     opts.deck = opts.deck.resolve()
     cfg = config.for_deck(opts.deck.parent)
     figures_src = figures_folder(opts, cfg)
+    # What can fail without writing comes first: a clash or a bad deck creates no output folder.
+    publish.apart(opts.out.resolve(), opts.deck.parent)
+    publish.claim(opts.out, publishes(opts))
+    jinja_cache = (
+        opts.out / ".cache" / "jinja" if opts.out.is_dir() else None
+    )  # the folder is claimed, or ours
+    rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing
     theme_dir = cfg.theme_dir(opts.deck.parent)
@@ -319,7 +335,6 @@ def build(opts: Options) -> Report:
         if early is not None:
             stack.callback(early.target.unlink, missing_ok=True)
             stack.callback(early.stop)
-        rendering = templates.render(opts.deck, cfg.code_dirs, opts.out / ".cache" / "jinja")
         figures_build = figures.FigureBuild(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
         with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
             produced, results = execute(rendering, opts, report, figures_build, figures_src)
@@ -365,6 +380,7 @@ def build_figures(opts: Options) -> Report:
     """`make figures`: regenerate every figure and publish all of them to opts.out/figures."""
     report = Report()
     cfg = config.for_deck(opts.deck.resolve().parent)
+    publish.claim(opts.out, {"figures"})
     with publish.exclusive(opts.out):
         produced = figures.build_all(figures_folder(opts, cfg), opts.out / ".cache", opts.log, True, cfg)
         with publish.staging(opts.out) as stage:

@@ -123,9 +123,9 @@ def test_ctrl_c_during_the_pdf_leaves_no_pdf_no_staging_and_no_browser_files(
     )
     tmp = Path(tmpdir_env["TMPDIR"])
     deadline = time.monotonic() + 60
-    while not list(tmp.glob("deck-browser-*")) and time.monotonic() < deadline:
+    while not list(tmp.rglob("deckbuild-browser-*")) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert list(tmp.glob("deck-browser-*")), "marp-cli never started"
+    assert list(tmp.rglob("deckbuild-browser-*")), "marp-cli never started"
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
