@@ -33,6 +33,7 @@ LEGACY = {
     "deck.html",
     "deck.notes.txt",
     "figures",
+    "notebooks",
     "deck.pdf",
     "slides",
     "contact.png",
