@@ -323,9 +323,8 @@ def build(opts: Options) -> Report:
     # What can fail without writing comes first: a clash or a bad deck creates no output folder.
     publish.apart(opts.out.resolve(), opts.deck.parent)
     publish.claim(opts.out, publishes(opts))
-    jinja_cache = (
-        opts.out / ".cache" / "jinja" if opts.out.is_dir() else None
-    )  # the folder is claimed, or ours
+    # compiled templates are cached only in a folder a build already published to (its manifest says so)
+    jinja_cache = opts.out / ".cache" / "jinja" if (opts.out / publish.MANIFEST).is_file() else None
     rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
     if opts.html:
         marp.command()  # fail before the long part when node or marp-cli is missing
