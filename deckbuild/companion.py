@@ -23,6 +23,7 @@ from . import cache, config, kernel, schedule, slides
 from .cells import Cell, CellResult
 from .compare import diff
 from .errors import CompanionError, Where
+from .notebook import code_cell, notebook_of, validate, writes
 
 MODES = ("strict", "warn", "off")
 ENV = "DECK_COMPANION"  # the default mode when --companion is not given
@@ -282,20 +283,8 @@ def what(cell: Cell) -> str:
     return "source() block" if cell.kind == "source" else "cell"
 
 
-def code_cell(source: str, count: int | None, outputs: list) -> dict:
-    return {
-        "cell_type": "code",
-        "execution_count": count,
-        "metadata": {},
-        "outputs": outputs,
-        "source": source,
-    }
-
-
 def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool) -> str:
     """The chapter's companion notebook (nbformat v4, validated): a heading per slide, then its code and outputs."""
-    import nbformat
-
     headings = slides.headings(rendering.text)
     nb_cells = [
         {
@@ -335,28 +324,9 @@ def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool) -> str:
                 }
             )
         nb_cells.append(code_cell(cell.code.rstrip("\n"), count, outputs))
-    for n, nb_cell in enumerate(nb_cells):
-        nb_cell["id"] = f"cell-{n:03d}"
-    nb = nbformat.from_dict(
-        {
-            "nbformat": 4,
-            "nbformat_minor": 5,
-            "metadata": {
-                "kernelspec": {
-                    "name": "python3",
-                    "display_name": "Python 3 (ipykernel)",
-                    "language": "python",
-                },
-                "language_info": {"name": "python"},
-            },
-            "cells": nb_cells,
-        }
-    )
-    problem: dict = {}
-    text = nbformat.writes(nb, capture_validation_error=problem)  # validates while writing
-    if problem:
-        raise problem["ValidationError"]
-    return text
+    nb = notebook_of(nb_cells)
+    validate(nb)
+    return writes(nb)
 
 
 def check(rendering, results: dict[int, CellResult], runs: Runs | None) -> dict[str, str]:

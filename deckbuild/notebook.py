@@ -68,6 +68,11 @@ def document(text: str, cells: list[Cell], results: dict[int, CellResult]) -> di
                 {"cell_type": "markdown", "metadata": {}, "source": md}
                 for md in markdown_cells(part, {n - start for n in rules if start <= n <= line})
             )
+    return notebook_of(nb_cells)
+
+
+def notebook_of(nb_cells: list[dict]) -> dict:
+    """An nbformat v4 notebook for the deck's Python kernel holding these cells, numbered in order."""
     for n, cell in enumerate(nb_cells):
         cell["id"] = f"cell-{n:03d}"
     return {

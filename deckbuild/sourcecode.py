@@ -55,16 +55,21 @@ def defines(node: ast.stmt, name: str) -> bool:
     return False
 
 
-def get_source(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[str, Path]:
-    """The lines that define `dotted` (decorators included), dedented, and the file they come from."""
+def definition(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[Path, str, ast.AST]:
+    """The file that defines `dotted`, its text, and the definition's node."""
     if isinstance(code_dirs, Path):
         code_dirs = [code_dirs]
     path, names = split_name(code_dirs, dotted)
     text = path.read_text(encoding="utf-8")
     try:
-        node = find_node(ast.parse(text, filename=str(path)), names)
+        return path, text, find_node(ast.parse(text, filename=str(path)), names)
     except SourceNotFound:
         raise SourceNotFound(f"{dotted!r} is not defined in {path}") from None
+
+
+def get_source(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[str, Path]:
+    """The lines that define `dotted` (decorators included), dedented, and the file they come from."""
+    path, text, node = definition(code_dirs, dotted)
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     lines = text.splitlines()[first - 1 : node.end_lineno]
     indent = len(lines[0]) - len(lines[0].lstrip())
@@ -74,14 +79,7 @@ def get_source(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[str, Path
 def get_class_members(code_dirs: Path | Sequence[Path], dotted: str, members: Sequence[str]) -> str:
     """The class `dotted` with only `members` (methods or class attributes), in the file's order: its
     decorators and `class …:` line, then each member, blank line between; the rest of the body left out."""
-    if isinstance(code_dirs, Path):
-        code_dirs = [code_dirs]
-    path, names = split_name(code_dirs, dotted)
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = find_node(ast.parse(text, filename=str(path)), names)
-    except SourceNotFound:
-        raise SourceNotFound(f"{dotted!r} is not defined in {path}") from None
+    _, text, node = definition(code_dirs, dotted)
     if not isinstance(node, ast.ClassDef):
         raise SourceNotFound(f"{dotted!r} is not a class: members= needs one")
     lines = text.splitlines()
