@@ -215,7 +215,7 @@ def neural_network2():
         act = r"\sigma" if output else "h"
         nd.label(ax, (centers[i], -0.4), f"${z} = {act}({a})$", fontsize=fontsize)
         nd.label(ax, (centers[i], top + 0.08), names[i - 1], fontsize=fontsize, va="bottom")
-        shape = rf"{sup('W', i)}: ${SIZES[i - 1]} \times {SIZES[i]}$,  {sup('B', i)}: ({SIZES[i]},)"
+        shape = rf"{sup('W', i)}: ({SIZES[i - 1]}, {SIZES[i]}),  {sup('B', i)}: ({SIZES[i]},)"  # NumPy の shape の書き方
         nd.label(ax, (centers[i], bottom - 0.12), shape, fontsize=fontsize, va="top")
     edges.append(nd.box(ax, (centers[-1], 0), end_w, 1.0, "$Y$", fontsize=24))
     for i, size in enumerate(SIZES):
