@@ -278,7 +278,7 @@ def neural_network3():
     """MNIST を読むネットワーク 784 → 50 → 100 → 100 → 10。"""
     n_hidden = len(MNIST_SIZES) - 2
     names = ["入力層"] + [f"隠れ層{i}" for i in range(1, n_hidden + 1)] + ["出力層"]
-    activations = ["Sigmoid"] * n_hidden + ["Softmax"]  # mnist_inference.predict と同じ
+    activations = ["シグモイド"] * n_hidden + ["ソフトマックス"]  # mnist_inference.predict と同じ（スライドの呼び名で）
     return wide_network_figure(MNIST_SIZES, names, activations, "28×28 画素", "0〜9 の確率", dx=2.1)
 
 
