@@ -278,7 +278,8 @@ def neural_network3():
     """MNIST を読むネットワーク 784 → 50 → 100 → 100 → 10。"""
     n_hidden = len(MNIST_SIZES) - 2
     names = ["入力層"] + [f"隠れ層{i}" for i in range(1, n_hidden + 1)] + ["出力層"]
-    activations = ["シグモイド"] * n_hidden + ["ソフトマックス"]  # mnist_inference.predict と同じ（スライドの呼び名で）
+    # mnist_inference.predict と同じ関数を、スライドと同じ呼び名で
+    activations = ["シグモイド"] * n_hidden + ["ソフトマックス"]
     return wide_network_figure(MNIST_SIZES, names, activations, "28×28 画素", "0〜9 の確率", dx=2.1)
 
 
