@@ -43,10 +43,10 @@ def gate_axes(title):
     ticks = [0.0, 1.0]
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
-    ax.tick_params(labelsize=14)
+    ax.tick_params(labelsize=16)
     ax.set_xlabel("$x_1$", fontsize=19)  # 添字は 0.7 倍で描かれるので、小さく載せても 12px を超える大きさに
     ax.set_ylabel("$x_2$", fontsize=19, rotation=0, labelpad=12)
-    ax.set_title(title, fontsize=15)
+    ax.set_title(title, fontsize=16)
     return fig, ax
 
 

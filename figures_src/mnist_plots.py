@@ -8,8 +8,7 @@ import numpy as np
 
 import figstyle
 from zerodl.mnist import load_mnist
-from zerodl.training import BATCH_SIZE, EPOCHS, HIDDEN_SIZE, LEARNING_RATE, train
-from zerodl.two_layer_net import TwoLayerNet
+from zerodl.trained import trained_two_layer_net
 
 TRAIN_COLOR, TEST_COLOR = "#08519c", "#e6550d"
 
@@ -27,13 +26,6 @@ def digit_figure(image):
     ax.set_yticks([0, 27])
     ax.tick_params(labelsize=14)
     return fig
-
-
-def training_history():
-    """第4章のスライドと同じデータ・設定・シードで学習させた記録。"""
-    data = load_mnist(normalize=True, one_hot_label=True)
-    network = TwoLayerNet(784, HIDDEN_SIZE, 10)
-    return train(network, data, epochs=EPOCHS, batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE)
 
 
 def learning_curve_figure(history):
@@ -69,7 +61,9 @@ def main(outdir: Path) -> None:
     figstyle.setup()
     _, (x_test, t_test) = load_mnist(normalize=True)
     figstyle.save(digit_figure(sample_digit(x_test, t_test)), outdir, "mnist_5")
-    figstyle.save(learning_curve_figure(training_history()), outdir, "learning_curve")
+    # 第4章と同じ設定の学習（ビルドでは 1 回だけ行い、第2章のスライドと共有する）
+    history = trained_two_layer_net()["history"]
+    figstyle.save(learning_curve_figure(history), outdir, "learning_curve")
 
 
 if __name__ == "__main__":

@@ -215,7 +215,7 @@ def neural_network2():
         act = r"\sigma" if output else "h"
         nd.label(ax, (centers[i], -0.4), f"${z} = {act}({a})$", fontsize=fontsize)
         nd.label(ax, (centers[i], top + 0.08), names[i - 1], fontsize=fontsize, va="bottom")
-        shape = rf"{sup('W', i)}: ${SIZES[i - 1]} \times {SIZES[i]}$,  {sup('B', i)}: ({SIZES[i]},)"
+        shape = rf"{sup('W', i)}: ({SIZES[i - 1]}, {SIZES[i]}),  {sup('B', i)}: ({SIZES[i]},)"  # NumPy の shape の書き方
         nd.label(ax, (centers[i], bottom - 0.12), shape, fontsize=fontsize, va="top")
     edges.append(nd.box(ax, (centers[-1], 0), end_w, 1.0, "$Y$", fontsize=24))
     for i, size in enumerate(SIZES):
@@ -278,7 +278,8 @@ def neural_network3():
     """MNIST を読むネットワーク 784 → 50 → 100 → 100 → 10。"""
     n_hidden = len(MNIST_SIZES) - 2
     names = ["入力層"] + [f"隠れ層{i}" for i in range(1, n_hidden + 1)] + ["出力層"]
-    activations = ["Sigmoid"] * n_hidden + ["Softmax"]  # mnist_inference.predict と同じ
+    # mnist_inference.predict と同じ関数を、スライドと同じ呼び名で
+    activations = ["シグモイド"] * n_hidden + ["ソフトマックス"]
     return wide_network_figure(MNIST_SIZES, names, activations, "28×28 画素", "0〜9 の確率", dx=2.1)
 
 

@@ -113,3 +113,55 @@ def test_hidden_cells_only_import_what_no_visible_cell_uses(name):
             assert isinstance(stmt, ast.ImportFrom | ast.Import), ast.unparse(stmt)
             names = {a.asname or a.name for a in stmt.names}
             assert not names & used, f"hidden import used by a visible cell: {names & used}"
+
+
+def test_gate_tables_print_a_true_minus_sign():
+    """The tables sit beside formulas typeset with a true minus (−0.2); a hyphen (-0.2) does not match them."""
+    import json
+
+    cells = json.loads((ROOT / "slides" / "snapshots" / "ch1_perceptron.json").read_text(encoding="utf-8"))[
+        "cells"
+    ]
+    rows = [
+        line for cell in cells if cell["kind"] == "table" for line in cell["output"] if line.startswith("| ")
+    ]
+    numbers = [cell.strip() for row in rows for cell in row.split("|") if re.fullmatch(r"\s*[-+−]\d.*", cell)]
+    assert numbers and not [n for n in numbers if n.startswith("-")]
+    assert any(n.startswith("\u2212") for n in numbers)
+
+
+SOURCE = re.compile(r"\{= source\((?P<args>[^)]*)\) =\}")
+
+
+def test_chapter_2_defines_each_activation_function_before_it_is_used():
+    """Every activation function a visible cell or a shown source calls is shown (source) before that point."""
+    import inspect
+
+    from zerodl import activations
+
+    functions = {
+        n
+        for n, f in vars(activations).items()
+        if inspect.isfunction(f) and f.__module__ == activations.__name__
+    }
+    body = text("ch2_neural_network.md.j2")
+    events = sorted(
+        [(m.start(), "source", m) for m in SOURCE.finditer(body)]
+        + [(m.start(), "run", m) for m in RUN.finditer(body)]
+    )
+    defined, late = set(), []
+    for _, kind, m in events:
+        if kind == "run":
+            if "echo=False" in m["args"]:
+                continue
+            used = {n.id for n in ast.walk(ast.parse(m["code"])) if isinstance(n, ast.Name)}
+            late += sorted((used & functions) - defined)
+            continue
+        for dotted in re.findall(r'"zerodl\.([\w.]+)"', m["args"]):
+            module, name = dotted.rsplit(".", 1)
+            obj = getattr(__import__(f"zerodl.{module}", fromlist=[name]), name)
+            if inspect.isfunction(obj):
+                used = {n.id for n in ast.walk(ast.parse(inspect.getsource(obj))) if isinstance(n, ast.Name)}
+                late += sorted((used & functions) - defined)
+            defined.add(name)
+    assert late == []

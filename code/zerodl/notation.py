@@ -93,3 +93,13 @@ def linear_form(w, b, names=("x_1", "x_2")):
 def params(p):
     """2 入力のパーセプトロンのパラメータの LaTeX: `w_1 = 0.5,\\ w_2 = 0.5,\\ b = -0.7`。"""
     return f"w_1 = {_number(p.w[0])},\\ w_2 = {_number(p.w[1])},\\ b = {_number(p.b)}"
+
+
+def signed(v, fmt="+.1f"):
+    """表のセルに載せる符号付きの数。負号はハイフンではなく、式と同じ本物のマイナス記号（U+2212）にする。"""
+    return format(float(v), fmt).replace("-", "\u2212")
+
+
+def signed_rows(rows, columns, fmt="+.1f"):
+    """rows の columns 番目（0 始まり）の列を signed() の文字列にした行。"""
+    return [[signed(v, fmt) if i in columns else v for i, v in enumerate(row)] for row in rows]

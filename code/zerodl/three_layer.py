@@ -4,7 +4,7 @@ import numpy as np
 
 from zerodl.activations import identity_function, sigmoid
 
-LAYER_SIZES = (2, 3, 2, 2)  # 入力層, 隠れ層1, 隠れ層2, 出力層
+LAYER_SIZES = (2, 3, 2, 2)  # 入力層、隠れ層 1、隠れ層 2、出力層
 
 
 def init_network():
