@@ -1,5 +1,7 @@
 """Cross-references are generated from labels, never typed: ref() links to the slide that holds a label()."""
 
+import re
+
 from conftest import build, error_line, write_deck
 
 DECK = """\
@@ -66,3 +68,15 @@ def test_ref_text_takes_only_heading_and_slide(deck_dir, tmp_path):
     proc = build_deck(deck_dir, tmp_path, DECK.replace('text="slide {slide}"', 'text="{page}"'))
     assert proc.returncode == 2, proc.stderr
     assert "ch.md.j2:3: slide 2: ref(): text may use {heading} and {slide}" in error_line(proc)
+
+
+def test_the_real_decks_cross_references_name_the_slides_they_link_to():
+    from conftest import DECK
+    from deckbuild import config, slides, templates
+
+    text = templates.render(DECK, config.for_deck(DECK.parent).code_dirs).text
+    links = re.findall(r"\[([^\]]+)\]\(#(\d+)\)", text)
+    assert links, "the deck uses ref() at least once"
+    headings = slides.headings(text)
+    for shown, n in links:
+        assert shown == headings[int(n) - 1], (shown, n)
