@@ -187,7 +187,7 @@ def affine_graph():
     gd.label(
         ax,
         (7.35, -0.84),
-        rf"$\partial L/\partial B$ = ${dLdY}$ の列方向の和",
+        rf"$\partial L/\partial B$ = ${dLdY}$ のバッチ方向（axis=0）の和",
         color=gd.BACKWARD,
         ha="right",
         fontsize=20,

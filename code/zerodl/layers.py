@@ -73,4 +73,7 @@ class SoftmaxWithLoss:
 
     def backward(self, dout=1):
         batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # 1 件（1 次元）なら 1
-        return dout * (self.y - self.t) / batch_size
+        t = self.t
+        if t.size != self.y.size:  # 正解ラベルの番号なら、one-hot 表現に直す
+            t = np.eye(self.y.shape[-1], dtype=self.y.dtype)[t]
+        return dout * (self.y - t) / batch_size
