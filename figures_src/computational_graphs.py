@@ -187,7 +187,7 @@ def affine_graph():
     gd.label(
         ax,
         (7.35, -0.84),
-        rf"$\partial L/\partial B$ = ${dLdY}$ のバッチ方向（axis=0）の和",
+        rf"$\partial L/\partial B$ = ${dLdY}$ を" "\nバッチ方向（axis=0）に足したもの",
         color=gd.BACKWARD,
         ha="right",
         fontsize=20,
