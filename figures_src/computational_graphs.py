@@ -187,7 +187,7 @@ def affine_graph():
     gd.label(
         ax,
         (7.35, -0.84),
-        rf"$\partial L/\partial B$ = ${dLdY}$ の列方向の和",
+        rf"$\partial L/\partial B = \sum_n ({dLdY})_n$（$n$：バッチ）",
         color=gd.BACKWARD,
         ha="right",
         fontsize=20,

@@ -33,7 +33,13 @@ def main(outdir: Path) -> None:
         ax.plot(X, tangent_line(function_1, x)(X), color=TANGENT_COLOR, linewidth=1.8, linestyle="--")
         ax.plot([x], [function_1(x)], marker="o", markersize=8, color=TANGENT_COLOR, zorder=3)
         ax.text(
-            0.04, 0.95, f"傾き {slope:.2f}", transform=ax.transAxes, fontsize=LABEL_SIZE, ha="left", va="top"
+            0.04,
+            0.95,
+            f"傾き {slope:.2f}".replace("-", "\N{MINUS SIGN}"),
+            transform=ax.transAxes,
+            fontsize=LABEL_SIZE,
+            ha="left",
+            va="top",
         )
         ax.set_xlim(X[0], X[-1])
         ax.set_ylim(*YLIM)

@@ -421,11 +421,11 @@ def backprop_network_2():
     edges = layer_row(ax, names, widths, height=height, gap=gap, x0=gap, fontsize=21)
     xs = [0.0, *[e for left, right, _, _ in edges for e in (left, right)], total]
     forward = ["$X$", sup("A", 1), sup("Z", 1), sup("A", 2), "$L$"]
-    backward = [  # 各レイヤの backward が返すもの。SoftmaxWithLoss は y - t を返す
+    backward = [  # 各レイヤの backward が返すもの。SoftmaxWithLoss は N 件の平均の勾配 (y - t)/N を返す
         r"$\partial L/\partial X$",
         rf"$\partial L/\partial {tex('A', 1)}$",
         rf"$\partial L/\partial {tex('Z', 1)}$",
-        "$y - t$",
+        "$(y - t)/N$",
         "$1$",
     ]
     for x0, x1, f, b in zip(xs[::2], xs[1::2], forward, backward, strict=True):

@@ -98,7 +98,7 @@ def plot_learning(outdir):
     ax.plot(path[:, 0], path[:, 1], color=PATH_COLOR, linewidth=1.5, marker="o", markersize=5)
     start, end = path[0], path[-1]
     ax.annotate(
-        f"開始 ({start[0]:g}, {start[1]:g})",
+        f"開始 ({start[0]:g}, {start[1]:g})".replace("-", "\N{MINUS SIGN}"),
         start,
         xytext=(10, 0),
         textcoords="offset points",
@@ -106,7 +106,7 @@ def plot_learning(outdir):
         va="center",
     )
     ax.annotate(
-        f"{DESCENT_STEPS} 回後\n({end[0]:.2f}, {end[1]:.2f})",
+        f"{DESCENT_STEPS} 回後\n({end[0]:.2f}, {end[1]:.2f})".replace("-", "\N{MINUS SIGN}"),
         end,
         xytext=(1.2, -2.8),
         fontsize=TICK_SIZE,

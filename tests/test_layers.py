@@ -172,6 +172,18 @@ def test_softmax_with_loss_batch_is_the_mean_of_the_single_samples():
     np.testing.assert_allclose(dx, np.stack([s.backward() for s in singles]) / 3)
 
 
+@pytest.mark.parametrize(
+    ("x", "labels"),
+    [(RNG.standard_normal(4), np.array(2)), (RNG.standard_normal((3, 4)), np.array([0, 3, 1]))],
+)
+def test_softmax_with_loss_takes_label_indices_as_cross_entropy_error_does(x, labels):
+    """Chapter 3 teaches that t may be the label's index; backward must then give the one-hot answer."""
+    by_label, one_hot = SoftmaxWithLoss(), SoftmaxWithLoss()
+    assert by_label.forward(x, labels) == pytest.approx(one_hot.forward(x, np.eye(4)[labels]))
+    np.testing.assert_allclose(by_label.backward(), one_hot.backward())
+    assert by_label.backward().shape == x.shape
+
+
 @pytest.mark.parametrize("make", [MulLayer, AddLayer])
 def test_two_input_layers_take_arrays_elementwise(make):
     x, y, dout = RNG.standard_normal(3), RNG.standard_normal(3), RNG.standard_normal(3)

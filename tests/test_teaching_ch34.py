@@ -49,3 +49,10 @@ def test_prose_is_written_in_the_plain_style(name):
     """である体 throughout: no です／ます at the end of a sentence."""
     for slide in slides(name):
         assert not re.search(r"(です|ます|でした|ました|ません)[。）]", slide)
+
+
+def test_the_bias_gradient_is_never_called_a_column_sum():
+    """「列方向の和」 reads both ways in Japanese; the sum is over the batch axis (axis=0)."""
+    sources = [ROOT / "slides" / name for name in CHAPTERS] + sorted((ROOT / "figures_src").glob("*.py"))
+    for path in sources:
+        assert "列方向" not in path.read_text(encoding="utf-8"), path.name

@@ -37,15 +37,11 @@ class Sigmoid:
 
 class Relu:
     def forward(self, x):
-        self.mask = x <= 0
-        out = x.copy()
-        out[self.mask] = 0
-        return out
+        self.mask = x > 0  # 通した要素が True
+        return np.maximum(0, x)  # 第2章の relu と同じ
 
     def backward(self, dout):
-        dx = dout.copy()
-        dx[self.mask] = 0
-        return dx
+        return dout * self.mask  # 通した所は 1 倍、ほかは 0 倍
 
 
 class Affine:
@@ -73,4 +69,7 @@ class SoftmaxWithLoss:
 
     def backward(self, dout=1):
         batch_size = self.y.shape[0] if self.y.ndim == 2 else 1  # 1 件（1 次元）なら 1
-        return dout * (self.y - self.t) / batch_size
+        t = self.t
+        if t.size != self.y.size:  # 正解ラベルの番号なら、one-hot 表現に直す
+            t = np.eye(self.y.shape[-1], dtype=self.y.dtype)[t]
+        return dout * (self.y - t) / batch_size

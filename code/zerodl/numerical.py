@@ -30,7 +30,7 @@ def numerical_gradient(f, x, h=1e-4):
 
 
 def gradient_descent(f, init_x, lr=0.1, step_num=100):
-    """勾配の逆向きに lr 倍ずつ進む。途中の x をすべて並べた配列（最初の点を含む）も返す。"""
+    """x から「lr × 勾配」を引くことを step_num 回繰り返す。途中の x の列（最初の点を含む）も返す。"""
     x = np.array(init_x, dtype=float)
     history = [x.copy()]
     for _ in range(step_num):

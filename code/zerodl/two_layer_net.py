@@ -39,7 +39,7 @@ class TwoLayerNet:
         return np.mean(y == np.argmax(t, axis=1))
 
     def numerical_gradient(self, x, t):
-        loss_W = lambda W: self.loss(x, t)  # noqa: E731  W は使わない（params の中身が直接動かされる）
+        loss_W = lambda W: self.loss(x, t)  # W は使わない（params の中身が直接動かされる）
         grads = {}
         for key in ("W1", "b1", "W2", "b2"):
             grads[key] = numerical_gradient(loss_W, self.params[key])
