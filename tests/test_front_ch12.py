@@ -165,3 +165,31 @@ def test_chapter_2_defines_each_activation_function_before_it_is_used():
                 late += sorted((used & functions) - defined)
             defined.add(name)
     assert late == []
+
+
+def slide_titled(name: str, heading: str) -> str:
+    return next(s for s in slides(name) if f"### {heading}\n" in s)
+
+
+def test_trained_accuracy_is_compared_with_the_same_network_before_training():
+    """The 0.136 of the random 4-layer sigmoid net is not the trained 2-layer ReLU net's starting point."""
+    accuracy = slide_titled("ch2_neural_network.md.j2", "学習済みのネットワークの正解率")
+    assert "['test_acc'][0]" in accuracy
+    assert 'value("accuracy"' not in accuracy
+    shown = slide_titled("ch2_neural_network.md.j2", "学習済みのネットワークに見せる")
+    assert "違うのは重みの値だけ" not in shown  # layers and hidden activation differ too
+    assert "層の数と隠れ層の関数は違う" in shown
+
+
+def test_chapter_2_summary_states_the_accuracy_of_its_test_set_only():
+    summary = slide_titled("ch2_neural_network.md.j2", "第2章のまとめ")
+    assert "手書き数字の {=" not in summary
+    assert re.search(r"テスト画像 \{= value\(\"len\(t_test\)\"", summary)
+
+
+def test_weight_index_order_is_explained_against_x_times_w():
+    """w_nm (destination, source) sits at row m, column n of W in X W: natural for W x, not for X W."""
+    ch2 = text("ch2_neural_network.md.j2")
+    assert "行列の積を書いたときに自然な並びになるよう選ばれている" not in ch2
+    assert "W の行が出どころ、列が行き先になるようにするためだった" not in ch2
+    assert "W x の書き方で自然になる" in slide_titled("ch2_neural_network.md.j2", "記号の約束")
