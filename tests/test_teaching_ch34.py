@@ -56,3 +56,39 @@ def test_the_bias_gradient_is_never_called_a_column_sum():
     sources = [ROOT / "slides" / name for name in CHAPTERS] + sorted((ROOT / "figures_src").glob("*.py"))
     for path in sources:
         assert "列方向" not in path.read_text(encoding="utf-8"), path.name
+
+
+def slide_titled(name, heading):
+    return next(s for s in slides(name) if f"### {heading}\n" in s)
+
+
+def test_rounding_note_for_tiny_h_is_limited_to_x_of_order_one():
+    """x + 1e-17 == x holds for x ≈ 1 (the slide's example) but not near 0, so the note must say when."""
+    assert 1.0 + 1e-17 == 1.0 and 0.0 + 1e-17 != 0.0
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "数値微分の実装")))
+    assert "x の大きさが 1 程度なら" in note
+
+
+def test_integer_gradient_note_names_the_integer_one_passed_to_backward():
+    """8 (not 8.0) needs the 1 given to backward to be an int too: 1.0 * 4 * 2 prints 8.0."""
+    assert repr(1.0 * 4 * 2) == "8.0" and repr(1 * 4 * 2) == "8"
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "逆伝播をコードで確かめる")))
+    assert "掛ける数 4 と 2 がどちらも整数だからである" not in note
+    assert "backward に渡した 1" in note
+
+
+def test_numerical_gradient_time_is_not_said_to_grow_only_with_the_parameter_count():
+    """Hidden 10 -> 50 multiplies the parameters by 5 and makes every loss evaluation heavier too;
+    measured here it took 11-18 times longer, so the note may not promise about 5 times."""
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "数値微分と誤差逆伝播法の時間を比べる")))
+    assert "5 倍あまり" not in note
+    assert "5 倍では済まない" in note
+
+
+def test_float64_note_counts_every_slide_that_uses_float64():
+    """Gradient check and numerical-gradient training both build float64 networks; the note said only one did."""
+    ch4 = slides("ch4_backpropagation.md.j2")
+    assert sum("dtype=np.float64" in s for s in ch4) >= 2
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "学習を速くする工夫")))
+    assert "勾配確認だけは float64" not in note
+    assert "数値微分で学習させて" in note
