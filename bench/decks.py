@@ -157,7 +157,8 @@ def raw_tools(work: Path, out: Path, env: dict) -> float:
     python of its own, each chapter's cells (after the set-up cell) as a notebook run by `jupyter execute`,
     each companion notebook (the self-sufficiency check) the same way, marp-cli for deck.html and for the
     presenter notes. BLAS gets one thread, as in the build."""
-    env = {**env, **dict.fromkeys(schedule.BLAS_THREADS, "1")}
+    # the kernels' own environment (the deck's code folders and value()/table() helpers), one BLAS thread
+    env = {**env, **kernel.kernel_env(work / "slides"), **dict.fromkeys(schedule.BLAS_THREADS, "1")}
     raw = work / "raw"
     raw.mkdir()
     seconds = 0.0
