@@ -344,7 +344,9 @@ def test_a_class_shown_over_slides_is_one_class_in_the_companion(deck_dir, tmp_p
     md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
     # each slide shows the class line and only its members, in the file's order
     assert "```python\nclass Counter:\n    def __init__(self, n):\n        self.n = n\n```" in md
-    assert "```python\nclass Counter:\n    LIMIT = 10\n\n    def add(self, k):\n        self.n += k\n```" in md
+    assert (
+        "```python\nclass Counter:\n    LIMIT = 10\n\n    def add(self, k):\n        self.n += k\n```" in md
+    )
     assert "never shown" not in md and '"""Counts."""' not in md
     nb = json.loads((tmp_path / "out" / "notebooks" / "ch.ipynb").read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
