@@ -44,7 +44,6 @@ def tmpdir_env():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.xdist_group("real-deck-views")  # one copy of _build/, one browser at a time
 def test_real_deck_has_no_browser_findings(chromium, deck_copy, tmpdir_env):
     env = tmpdir_env
     proc = build_deck(deck_copy, "--check", env=env)
@@ -53,7 +52,6 @@ def test_real_deck_has_no_browser_findings(chromium, deck_copy, tmpdir_env):
     assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
 
 
-@pytest.mark.xdist_group("real-deck-views")  # one copy of _build/, one browser at a time
 def test_pdf_has_every_slide_with_its_japanese_text(chromium, deck_copy, tmpdir_env):
     env = tmpdir_env
     proc = build_deck(deck_copy, "--pdf", env=env)
@@ -73,7 +71,6 @@ def test_pdf_has_every_slide_with_its_japanese_text(chromium, deck_copy, tmpdir_
     assert pdf.stat().st_mtime_ns == written
 
 
-@pytest.mark.xdist_group("real-deck-views")  # one copy of _build/, one browser at a time
 def test_images_one_png_per_slide_and_a_contact_sheet(chromium, deck_copy):
     proc = build_deck(deck_copy, "--images")
     assert proc.returncode == 0, proc.stderr
