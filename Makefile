@@ -4,9 +4,6 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PY_OK  := $(VENV)/.installed
-# pytest workers for `make test` (pytest-xdist): two overlap one test's waits with another's work on 2 cores;
-# each test file stays on one worker, so a file's module and session fixtures (a built deck) are made once
-TEST_JOBS ?= 2
 NODE_OK := node_modules/.installed
 
 # The self-sufficiency check (deckbuild/companion.py) only warns while the slides are being made
@@ -68,7 +65,7 @@ lint: $(PY_OK) ## ruff lint and format check
 	$(PY) -m ruff format --check .
 
 test: setup lint ## Lint, then the whole pytest suite (snippets, bad input, browser checks, PDF, watch, …)
-	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
+	$(PY) -m pytest
 
 bench: setup ## Time builds against marp-cli alone, and our training against a float64 textbook baseline
 	$(PY) -m bench.decks

@@ -1,7 +1,5 @@
 """Shared helpers: small decks written into temporary folders and built with the real build.py."""
 
-import contextlib
-import fcntl
 import functools
 import hashlib
 import os
@@ -109,16 +107,14 @@ def deck_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def deck_build(tmp_path_factory) -> Path:
+def deck_build() -> Path:
     """The real deck built once per run, exactly as `make slides` builds it, into `_build/`.
 
     After `make slides` its cache is warm and this takes about a second; on a fresh clone it is the run's
     one full build. Tests read what it published and never write into `_build/` anything `make slides`
-    would not (the browser exports run on a copy: `deck_copy`). Under pytest-xdist the workers take turns
-    (a file lock): the first builds, the others find the cache warm.
+    would not (the browser exports run on a copy: `deck_copy`).
     """
-    with session_lock(tmp_path_factory, "deck-build"):
-        proc = build(DECK, OUT, figures=ROOT / "figures_src")
+    proc = build(DECK, OUT, figures=ROOT / "figures_src")
     assert proc.returncode == 0, proc.stderr
     return OUT
 
@@ -130,20 +126,6 @@ def deck_copy(deck_build, tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("real-deck") / "out"
     shutil.copytree(deck_build, copy, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
     return copy
-
-
-@contextlib.contextmanager
-def session_lock(tmp_path_factory, name: str):
-    """An exclusive lock shared by the pytest-xdist workers of this run (their temp folders' parent)."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent
-    with open(root / f"{name}.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def browser_required() -> bool:
