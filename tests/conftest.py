@@ -15,6 +15,7 @@ from deckbuild.command import build_command
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build.py"
 DECK = ROOT / "slides" / "deck.md.j2"
+OUT = ROOT / "_build"  # where `make slides` publishes the real deck
 THEME = ROOT / "slides" / "themes" / "docker.css"
 
 FRONT = """---
@@ -51,12 +52,12 @@ def build(deck: Path, out: Path, *args: str, env: dict | None = None, figures: P
 
 
 @functools.cache
-def shown_widths() -> dict[str, list[float]]:
-    """Each figure of the real deck → the widths (px) its slides show it at, read by rendering the deck's
-    templates (figure(width=…)); a figure given no width is as wide as the slide's content."""
+def shown_widths(deck: Path = DECK) -> dict[str, list[float]]:
+    """Each figure of a deck (the real one by default) → the widths (px) its slides show it at, read by
+    rendering the deck's templates (figure(width=…)); a figure given no width is as wide as the slide's content."""
     from deckbuild import config, templates
 
-    rendering = templates.render(DECK, config.for_deck(DECK.parent).code_dirs)
+    rendering = templates.render(deck, config.for_deck(deck.parent).code_dirs)
     widths: dict[str, set[float]] = {}
     for ref in rendering.figures:
         widths.setdefault(ref.name.removesuffix(".svg"), set()).add(ref.width or content_width())
@@ -106,15 +107,25 @@ def deck_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def builds(tmp_path_factory):
-    """Two clean builds of the real deck into two fresh folders (no shared cache)."""
-    outs = []
-    for name in ("first", "second"):
-        out = tmp_path_factory.mktemp(name) / "out"
-        proc = build(DECK, out, figures=ROOT / "figures_src")
-        assert proc.returncode == 0, proc.stderr
-        outs.append(out)
-    return outs
+def deck_build() -> Path:
+    """The real deck built once per run, exactly as `make slides` builds it, into `_build/`.
+
+    After `make slides` its cache is warm and this takes about a second; on a fresh clone it is the run's
+    one full build. Tests read what it published and never write into `_build/` anything `make slides`
+    would not (the browser exports run on a copy: `deck_copy`).
+    """
+    proc = build(DECK, OUT, figures=ROOT / "figures_src")
+    assert proc.returncode == 0, proc.stderr
+    return OUT
+
+
+@pytest.fixture(scope="session")
+def deck_copy(deck_build, tmp_path_factory) -> Path:
+    """A copy of the built real deck, cache included (so building into it again runs nothing), for the
+    commands that add files `make slides` does not write: --pdf, --images."""
+    copy = tmp_path_factory.mktemp("real-deck") / "out"
+    shutil.copytree(deck_build, copy, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
+    return copy
 
 
 def browser_required() -> bool:

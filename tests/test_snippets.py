@@ -1,49 +1,39 @@
-"""One test per executed cell of the deck: run fresh, in deck order, and compare with the expected and recorded output."""
+"""One test per executed cell of the real deck: its output, as the run's one build recorded it, is the
+output the deck expects and the output recorded in the snapshots.
 
-import atexit
+No kernel runs here: the build (the session's `deck_build`) ran every chapter in its own kernel, or found
+it in its cache, and sealed each chapter's results in `_build/.cache/chapters/`. These tests read those
+results back, as the build's own lookup does (a stale or damaged entry is a miss, never used), and judge
+them again with the same comparisons the build applies before it publishes anything.
+"""
+
 import json
 
 import pytest
 
-from deckbuild import ROOT, snapshots, tags, templates
+from conftest import DECK
+from deckbuild import config, snapshots, tags, templates
+from deckbuild.cache import Cache
+from deckbuild.cells import CellResult
 from deckbuild.compare import diff, matches
-from deckbuild.kernel import ChapterKernel
+from deckbuild.pipeline import chapter_key, results_check
 
-DECK = ROOT / "slides" / "deck.md.j2"
-RENDERING = templates.render(DECK, ROOT / "code")
+CFG = config.for_deck(DECK.parent)
+RENDERING = templates.render(DECK, CFG.code_dirs)
 CELLS = RENDERING.cells
 
 
-class Chapters:
-    """One kernel per chapter, each cell run once, in order, whatever subset of tests is selected."""
-
-    def __init__(self):
-        self.kernels: dict[str, ChapterKernel] = {}
-        self.results: dict[tuple[str, int], object] = {}
-
-    def result(self, cell):
-        chapter = [c for c in CELLS if c.chapter == cell.chapter]
-        if cell.chapter not in self.kernels:
-            self.kernels[cell.chapter] = ChapterKernel(DECK.parent).__enter__()
-        kernel = self.kernels[cell.chapter]
-        for earlier in chapter[: cell.index + 1]:
-            key = (earlier.chapter, earlier.index)
-            if key not in self.results:
-                self.results[key] = kernel.run(earlier)
-        return self.results[(cell.chapter, cell.index)]
-
-    def close(self):
-        for kernel in self.kernels.values():
-            kernel.__exit__(None, None, None)
-
-
 @pytest.fixture(scope="module")
-def chapters():
-    runner = Chapters()
-    atexit.register(runner.close)
-    yield runner
-    runner.close()
-    atexit.unregister(runner.close)
+def results(deck_build) -> dict[tuple[str, int], CellResult]:
+    """Every cell's result, read from the chapter cache the build has just verified and sealed."""
+    chapter_cache = Cache(deck_build / ".cache" / "chapters")
+    found = {}
+    for chapter, cells in RENDERING.chapters().items():
+        payload, why = chapter_cache.lookup(chapter, chapter_key(cells, CFG), results_check(cells))
+        assert payload is not None, f"chapter {chapter}: the build left no usable results ({why})"
+        for cell, result in zip(cells, payload["results"], strict=True):
+            found[(chapter, cell.index)] = CellResult.from_json(result)
+    return found
 
 
 def recorded(cell) -> list[str]:
@@ -59,8 +49,8 @@ def recorded(cell) -> list[str]:
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=[f"{c.chapter}:{c.where.line}:{c.kind}" for c in CELLS])
-def test_cell_output(cell, chapters):
-    result = chapters.result(cell)
+def test_cell_output(cell, results):
+    result = results[(cell.chapter, cell.index)]
     if cell.expectation is not None:
         exp = cell.expectation
         assert matches(exp.text, result.text, exp.rtol), f"{exp.where}\n{diff(exp.text, result.text)}"

@@ -1,4 +1,9 @@
-"""The real deck as people see it: in a browser with zero findings, as a PDF, and as slide pictures."""
+"""The real deck as people see it: in a browser with zero findings, as a PDF, and as slide pictures.
+
+Each looks at the deck the run built once (conftest's `deck_build`), in a copy of `_build/` with its
+cache (`deck_copy`), so the build before each look runs nothing and `_build/` gets no PDF or PNGs that
+`make slides` would not write. CI never skips them (conftest's `chromium`).
+"""
 
 import json
 import os
@@ -39,43 +44,43 @@ def tmpdir_env():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_real_deck_has_no_browser_findings(chromium, builds, tmpdir_env):
+def test_real_deck_has_no_browser_findings(chromium, deck_copy, tmpdir_env):
     env = tmpdir_env
-    proc = build_deck(builds[0], "--check", env=env)
+    proc = build_deck(deck_copy, "--check", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert f"check: {slide_count(builds[0])} slides looked at in Chromium, no findings" in proc.stderr
+    assert f"check: {slide_count(deck_copy)} slides looked at in Chromium, no findings" in proc.stderr
     assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
 
 
-def test_pdf_has_every_slide_with_its_japanese_text(chromium, builds, tmpdir_env):
+def test_pdf_has_every_slide_with_its_japanese_text(chromium, deck_copy, tmpdir_env):
     env = tmpdir_env
-    proc = build_deck(builds[0], "--pdf", env=env)
+    proc = build_deck(deck_copy, "--pdf", env=env)
     assert proc.returncode == 0, proc.stderr
-    pdf = builds[0] / "deck.pdf"
+    pdf = deck_copy / "deck.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1)) == slide_count(builds[0])
+    assert int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1)) == slide_count(deck_copy)
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     squeezed = re.sub(r"\s+", "", text)
-    missing = [h for h in headings(builds[0]) if re.sub(r"\$[^$]*\$", "", h) not in squeezed]
+    missing = [h for h in headings(deck_copy) if re.sub(r"\$[^$]*\$", "", h) not in squeezed]
     assert not missing, f"headings not found as text in the PDF: {missing}"
     assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
 
     written = pdf.stat().st_mtime_ns
-    again = build_deck(builds[0], "--pdf")
+    again = build_deck(deck_copy, "--pdf")
     assert again.returncode == 0 and "kept deck.pdf" in again.stderr
     assert pdf.stat().st_mtime_ns == written
 
 
-def test_images_one_png_per_slide_and_a_contact_sheet(chromium, builds):
-    proc = build_deck(builds[0], "--images")
+def test_images_one_png_per_slide_and_a_contact_sheet(chromium, deck_copy):
+    proc = build_deck(deck_copy, "--images")
     assert proc.returncode == 0, proc.stderr
-    pngs = sorted((builds[0] / "slides").glob("*.png"))
-    count = slide_count(builds[0])
+    pngs = sorted((deck_copy / "slides").glob("*.png"))
+    count = slide_count(deck_copy)
     assert [p.name for p in pngs] == [f"{i:03d}.png" for i in range(1, count + 1)]
     for png in pngs:
         with Image.open(png) as im:
             assert im.size == (1280, 720)
-    with Image.open(builds[0] / "contact.png") as sheet:
+    with Image.open(deck_copy / "contact.png") as sheet:
         rows = -(-count // exports.COLUMNS)
         assert sheet.height >= rows * exports.THUMB[1] and sheet.width >= exports.COLUMNS * exports.THUMB[0]
         # every thumbnail holds a slide, not the sheet's grey background
