@@ -115,7 +115,7 @@ def run_chapter(cells: list[Cell], stop: Stop, deck_dir: Path) -> tuple[list[dic
     The deck's code folders stay on its path, as the learner's `pip install -e .` puts them."""
     with (
         tempfile.TemporaryDirectory(prefix="deck-companion-") as folder,
-        kernel.ChapterKernel(Path(folder), deck_dir=deck_dir) as k,
+        kernel.starting(kernel.ChapterKernel(Path(folder), deck_dir=deck_dir), cells) as k,
     ):
         stop.watch(k)
         try:

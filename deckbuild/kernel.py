@@ -9,14 +9,14 @@ import signal
 import subprocess
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from hashlib import sha256
 from pathlib import Path
 
 from . import config, present
 from .cells import Cell, CellResult
 from .compare import fold
-from .errors import SnippetError, Where
+from .errors import SnippetError, ToolError, Where
 
 SETUP = """\
 # この章のセットアップ: 乱数の種と NumPy の表示設定を既定に戻し、警告は「種類: 内容」の 1 行で表示する
@@ -154,6 +154,18 @@ class ChapterKernel:
         self.folder = None
 
     def __enter__(self) -> "ChapterKernel":
+        """Start the kernel; a start that fails (a kernel that never answers, as when two kernels race for a
+        port) is tried once more, then is a ToolError, never a traceback."""
+        for attempt in (1, 2):
+            try:
+                return self.start()
+            except Exception as e:  # the failed start has cleaned up after itself
+                self.stack = ExitStack()
+                if attempt == 2:
+                    raise ToolError(f"the Jupyter kernel did not start: {e}") from None
+        raise AssertionError("unreachable")
+
+    def start(self) -> "ChapterKernel":
         import nbformat
         from jupyter_client import AsyncKernelManager
         from jupyter_client.kernelspec import KernelSpecManager
@@ -268,13 +280,29 @@ def stop(kernel: ChapterKernel) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
+@contextmanager
+def starting(kernel: ChapterKernel, cells: list[Cell]):
+    """`with starting(ChapterKernel(…), cells) as k`: a kernel that does not start is an error located at the
+    chapter's first cell."""
+    try:
+        kernel.__enter__()
+    except ToolError as e:
+        first = cells[0].where if cells else None
+        e.where = Where(first.file, first.line, first.slide) if first else None
+        raise
+    try:
+        yield kernel
+    finally:
+        kernel.__exit__()
+
+
 def run_chapter(cells: list[Cell], cwd: Path, log, slot=None) -> tuple[list[CellResult], dict]:
     """Run every cell of one chapter; return their results and the files they depended on.
 
     With a scheduler's slot, the kernel starts at once and the cells wait for the chapter's turn.
     """
     results = []
-    with ChapterKernel(cwd) as kernel:
+    with starting(ChapterKernel(cwd), cells) as kernel:
         if slot is not None:
             slot.on_cancel(lambda: stop(kernel))
             slot.turn()

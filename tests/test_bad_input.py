@@ -209,3 +209,20 @@ def test_output_with_fences_and_rules_keeps_the_slides(tmp_path, deck_dir):
     assert html.count('<section id="') == 3  # title, One, Two
     md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
     assert "`````text\n```\n---\n````\n***\n`````" in md
+
+
+def test_a_kernel_that_never_starts_is_a_located_error(tmp_path, deck_dir):
+    """A kernel that dies before it answers (here: on start-up, every time) is tried once more, then one line
+    naming the chapter's first cell, exit 8, not jupyter_client's traceback."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import os, sys\nif any('ipykernel' in a for a in sys.orig_argv):\n    os._exit(1)\n", encoding="utf-8"
+    )
+    chapter = "## A\n\n{% call run() %}\nprint(1)\n{% endcall %}\n"
+    deck = write_deck(deck_dir, {"ch.md.j2": chapter})
+    env = {"PYTHONPATH": str(site), "DECK_COMPANION": "off"}
+    proc = build(deck, tmp_path / "out", "--no-html", env=env)
+    assert proc.returncode == 8, proc.stderr
+    assert "ch.md.j2:4: slide 2: the Jupyter kernel did not start" in error_line(proc)
+    assert "Traceback" not in proc.stderr
