@@ -283,9 +283,8 @@ def what(cell: Cell) -> str:
     return "source() block" if cell.kind == "source" else "cell"
 
 
-def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool) -> str:
-    """The chapter's companion notebook (nbformat v4, validated): a heading per slide, then its code and outputs."""
-    headings = slides.headings(rendering.text)
+def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool, headings: list[str]) -> dict:
+    """The chapter's companion notebook (nbformat v4): a heading per slide, then its code and outputs."""
     nb_cells = [
         {
             "cell_type": "markdown",
@@ -325,8 +324,7 @@ def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool) -> str:
             )
         nb_cells.append(code_cell(cell.code.rstrip("\n"), count, outputs))
     nb = notebook_of(nb_cells)
-    validate(nb)
-    return writes(nb)
+    return nb
 
 
 def check(rendering, results: dict[int, CellResult], runs: Runs | None) -> dict[str, str]:
@@ -349,10 +347,17 @@ def check(rendering, results: dict[int, CellResult], runs: Runs | None) -> dict[
         raise first
     for problem in problems:
         opts.log("warning: " + problem.headline().removeprefix("error: "))
-    return {
-        f"{chapter}.ipynb": notebook(cells, done[chapter], rendering, not found[chapter])
-        for chapter, cells in plans.items()
-    }
+    texts = {}
+    headings = slides.headings(rendering.text)  # one parse for every chapter's notebook
+    for chapter, cells in plans.items():
+        nb = notebook(cells, done[chapter], rendering, not found[chapter], headings)
+        name = f"{chapter}.ipynb"
+        texts[name] = writes(nb)
+        published = opts.out / "notebooks" / name
+        # validated when it was first published; importing nbformat and validating costs a warm build dearly
+        if not published.is_file() or published.read_text(encoding="utf-8") != texts[name]:
+            validate(nb)
+    return texts
 
 
 def write(stage: Path, notebooks: dict[str, str]) -> None:

@@ -124,7 +124,7 @@ def places(text: str, placeholders: list[str]) -> dict[str, Place]:
     wanted = [p for p in placeholders if p in text]
     found: dict[str, Place] = {}
     _, body = slides.split_front_matter(text)
-    for tok in slides.tokens(body):
+    for tok in slides.block_tokens(body):  # the slide map's parse; inline parsing only where a placeholder is
         content = tok.content or ""
         here = [p for p in wanted if p in content and p not in found]
         if not here:
@@ -136,19 +136,19 @@ def places(text: str, placeholders: list[str]) -> dict[str, Place]:
             for p in here:
                 found[p] = Place("comment" if in_comment(content, content.index(p)) else "html")
         elif tok.type == "inline":
+            children = slides.parser().parseInline(content)[0].children or []
             for p in here:
-                found[p] = inline_place(tok, p)
+                found[p] = inline_place(content, children, p)
     return found
 
 
-def inline_place(tok, placeholder: str) -> Place:
-    for child in tok.children or []:
+def inline_place(content: str, children: list, placeholder: str) -> Place:
+    for child in children:
         if placeholder in child.content:
             if child.type == "code_inline":
                 return Place("codespan")
             if child.type == "html_inline":
                 return Place("comment" if child.content.startswith("<!--") else "html")
-    content = tok.content
     at = content.index(placeholder)
     if any(start <= at < end for start, end in math_spans(content)):
         return Place("math")

@@ -212,6 +212,29 @@ def check_snapshots(
     return []
 
 
+def lint_once(
+    markdown: str, stage: Path, opts: Options, rendering: templates.Rendering, theme_dir: Path
+) -> None:
+    """The lint, unless this very Markdown passed it with the same shown code, images, themes and rules (a
+    whole parse of deck.md is most of a build that changed nothing). A failure is never remembered."""
+    accounted = accounted_code(rendering)
+    figures_dir = stage / "figures"
+    key = {
+        "markdown": cache.digest(markdown),
+        "code": cache.digest(sorted(accounted)),
+        "images": sorted(p.name for p in figures_dir.iterdir()) if figures_dir.is_dir() else [],
+        "themes": cache.digest(
+            {p.name: p.read_text(encoding="utf-8") for p in sorted(theme_dir.glob("*.css"))}
+        ),
+        "rules": cache.file_sha256(Path(lint.__file__)),
+    }
+    lint_cache = cache.Cache(opts.out / ".cache" / "lint")
+    if not opts.force and lint_cache.lookup("deck.md", key)[0] is not None:
+        return
+    lint.lint(markdown, stage, opts.deck.parent, accounted, str(opts.out / "deck.md"))
+    lint_cache.store("deck.md", key, {}, {"passed": True})
+
+
 def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
     """marp-cli for deck.html, started before the Markdown exists when a source of the deck is newer than
     the published deck.html (an edit), so that node's start-up overlaps rendering the templates and
@@ -233,6 +256,17 @@ def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
     return marp.Render(None, folder / f"early-{os.getpid()}.html", theme_dir)
 
 
+def notes_key(markdown: str, opts: Options, marp_cache: cache.Cache) -> dict:
+    """marp.notes_key (each slide's comments: a whole parse of deck.md), remembered for this very Markdown."""
+    by_text = {"markdown": cache.digest(markdown), "marp-cli": marp.version()}
+    known, _ = (None, "") if opts.force else marp_cache.lookup("notes-key", by_text)
+    if known is not None:
+        return known["key"]
+    key = marp.notes_key(markdown)
+    marp_cache.store("notes-key", by_text, {}, {"key": key})
+    return key
+
+
 def start_marp(
     name: str,
     markdown: str,
@@ -245,7 +279,7 @@ def start_marp(
     """Start marp-cli for deck.html or the presenter notes when what it depends on changed (the render and
     its cache key); otherwise copy the published file, still right, into stage and start nothing."""
     notes = name == "deck.notes.txt"
-    key = marp.notes_key(markdown) if notes else marp.html_key(markdown, theme_dir)
+    key = notes_key(markdown, opts, marp_cache) if notes else marp.html_key(markdown, theme_dir)
     payload, _ = (None, "") if opts.force else marp_cache.lookup(name, key)
     published = opts.out / name
     if payload and published.is_file() and cache.file_sha256(published) == payload["sha256"]:
@@ -352,9 +386,7 @@ def build(opts: Options) -> Report:
             try:
                 if opts.html:  # marp-cli takes longest: start it first, stop it if the lint fails
                     renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache, early)
-                lint.lint(
-                    markdown, stage, opts.deck.parent, accounted_code(rendering), str(opts.out / "deck.md")
-                )
+                lint_once(markdown, stage, opts, rendering, theme_dir)
                 if opts.html:
                     renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
                 write_notebook(rendering, results, opts, stage)
