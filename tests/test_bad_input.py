@@ -217,7 +217,8 @@ def test_a_kernel_that_never_starts_is_a_located_error(tmp_path, deck_dir):
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(
-        "import os, sys\nif any('ipykernel' in a for a in sys.orig_argv):\n    os._exit(1)\n", encoding="utf-8"
+        "import os, sys\nif any('ipykernel' in a for a in sys.orig_argv):\n    os._exit(1)\n",
+        encoding="utf-8",
     )
     chapter = "## A\n\n{% call run() %}\nprint(1)\n{% endcall %}\n"
     deck = write_deck(deck_dir, {"ch.md.j2": chapter})
