@@ -31,6 +31,29 @@ paginate: true
 """
 
 
+# A figure script drawing `trained(3)` from a deck's own `shared` module (a @memo the chapters use too):
+# the small decks of test_parallel and test_determinism share one build's memo between chapters and figures.
+MEMO_FIGURE = """\
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from shared import trained
+
+
+def main(outdir):
+    plt.rcParams["svg.hashsalt"] = "test"  # the same ids in every run
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot(trained(3), "o")
+    fig.savefig(Path(outdir) / "dots.svg", metadata={"Date": None})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
+"""
+
+
 def write_deck(folder: Path, chapters: dict[str, str], front: str = FRONT) -> Path:
     """A deck.md.j2 that includes one file per chapter, with the real theme beside it."""
     folder.mkdir(parents=True, exist_ok=True)

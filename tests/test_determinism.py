@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import build, tree_digest, write_deck
+from conftest import MEMO_FIGURE, build, tree_digest, write_deck
 from deckbuild.kernel import output_text
 
 CH_RANDOM = """\
@@ -83,26 +83,6 @@ def trained(n):
     return np.random.default_rng(0).normal(size=n).round(6)
 """
 
-FIGURE = """\
-import sys
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-
-from shared import trained
-
-
-def main(outdir):
-    plt.rcParams["svg.hashsalt"] = "test"  # the same ids in every run
-    fig, ax = plt.subplots(figsize=(3, 2))
-    ax.plot(trained(3), "o")
-    fig.savefig(Path(outdir) / "dots.svg", metadata={"Date": None})
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])
-"""
-
 
 def small_deck(folder: Path) -> Path:
     deck = write_deck(
@@ -112,7 +92,7 @@ def small_deck(folder: Path) -> Path:
     (folder / "code").mkdir()
     (folder / "code" / "shared.py").write_text(SHARED, encoding="utf-8")
     (folder / "figures_src").mkdir()
-    (folder / "figures_src" / "dots.py").write_text(FIGURE, encoding="utf-8")
+    (folder / "figures_src" / "dots.py").write_text(MEMO_FIGURE, encoding="utf-8")
     (folder / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["code"]\n', encoding="utf-8")
     return deck
 

@@ -5,7 +5,7 @@ import os
 import time
 from pathlib import Path
 
-from conftest import build, error_line, tree_digest, write_deck
+from conftest import MEMO_FIGURE, build, error_line, tree_digest, write_deck
 
 # Each chapter records when its kernel process started and when its cells ran, in STAMPS.
 STAMP = """\
@@ -83,26 +83,6 @@ def trained(n):
     return np.random.default_rng(0).normal(size=n).round(6)
 """
 
-FIGURE = """\
-import sys
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-
-from shared import trained
-
-
-def main(outdir):
-    plt.rcParams["svg.hashsalt"] = "test"  # the same ids in every run
-    fig, ax = plt.subplots(figsize=(3, 2))
-    ax.plot(trained(3), "o")
-    fig.savefig(Path(outdir) / "dots.svg", metadata={"Date": None})
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])
-"""
-
 
 def small_deck(folder: Path) -> Path:
     deck = write_deck(
@@ -114,7 +94,7 @@ def small_deck(folder: Path) -> Path:
         },
     )
     (folder / "figures_src").mkdir()
-    (folder / "figures_src" / "dots.py").write_text(FIGURE, encoding="utf-8")
+    (folder / "figures_src" / "dots.py").write_text(MEMO_FIGURE, encoding="utf-8")
     (folder / "shared.py").write_text(SHARED, encoding="utf-8")
     return deck
 
