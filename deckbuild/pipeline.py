@@ -28,7 +28,7 @@ from . import (
 )
 from .cells import Cell, CellResult
 from .compare import diff, matches
-from .errors import DeckError, ExpectationError
+from .errors import DeckError, ExpectationError, ToolError
 from .tags import of as tag_of
 
 
@@ -256,6 +256,19 @@ def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
     return marp.Render(None, folder / f"early-{os.getpid()}.html", theme_dir)
 
 
+def start_early(opts: Options, theme_dir: Path, stack: contextlib.ExitStack) -> marp.Render | None:
+    """early_marp, stopped and its output removed when the build leaves `stack`. Without node or marp-cli it
+    starts nothing: marp.command() says so after the templates, as a build that starts it late does."""
+    try:
+        early = early_marp(opts, theme_dir)
+    except ToolError:
+        return None
+    if early is not None:
+        stack.callback(early.target.unlink, missing_ok=True)
+        stack.callback(early.stop)
+    return early
+
+
 def notes_key(markdown: str, opts: Options, marp_cache: cache.Cache) -> dict:
     """marp.notes_key (each slide's comments: a whole parse of deck.md), remembered for this very Markdown."""
     by_text = {"markdown": cache.digest(markdown), "marp-cli": marp.version()}
@@ -354,20 +367,23 @@ def build(opts: Options) -> Report:
     opts.deck = opts.deck.resolve()
     cfg = config.for_deck(opts.deck.parent)
     figures_src = figures_folder(opts, cfg)
-    # What can fail without writing comes first: a clash or a bad deck creates no output folder.
-    publish.apart(opts.out.resolve(), opts.deck.parent)
-    publish.claim(opts.out, publishes(opts))
-    # compiled templates are cached only in a folder a build already published to (its manifest says so)
-    jinja_cache = opts.out / ".cache" / "jinja" if (opts.out / publish.MANIFEST).is_file() else None
-    rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
-    if opts.html:
-        marp.command()  # fail before the long part when node or marp-cli is missing
     theme_dir = cfg.theme_dir(opts.deck.parent)
-    with publish.exclusive(opts.out), contextlib.ExitStack() as stack:
-        early = early_marp(opts, theme_dir)
-        if early is not None:
-            stack.callback(early.target.unlink, missing_ok=True)
-            stack.callback(early.stop)
+    built_before = (opts.out / publish.MANIFEST).is_file()  # a folder a build already published to
+    with contextlib.ExitStack() as stack:
+        # node and marp-cli take longer to start than this process takes to fill the Markdown in: in a
+        # folder built before (nothing to create), they start before anything else of an edit's build
+        early = start_early(opts, theme_dir, stack) if built_before else None
+        # What can fail without writing comes first: a clash or a bad deck creates no output folder.
+        publish.apart(opts.out.resolve(), opts.deck.parent)
+        publish.claim(opts.out, publishes(opts))
+        # compiled templates are cached only in a folder a build already published to
+        jinja_cache = opts.out / ".cache" / "jinja" if built_before else None
+        rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
+        if opts.html:
+            marp.command()  # fail before the long part when node or marp-cli is missing
+        stack.enter_context(publish.exclusive(opts.out))
+        if not built_before:
+            early = start_early(opts, theme_dir, stack)
         figures_build = figures.FigureBuild(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
         with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
             produced, results = execute(rendering, opts, report, figures_build, figures_src)
