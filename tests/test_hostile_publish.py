@@ -605,10 +605,15 @@ def test_the_temp_folder_and_processes_of_a_dead_build_are_swept(site, sandbox):
 
 
 def test_two_builds_racing_for_one_folder(site, sandbox):
-    site.chapter(CELL.replace("CODE", "import time\ntime.sleep(10)\nprint(1)"))
+    # The first build's snippet holds the lock until the test lets it go (a file appears), not for a fixed time.
+    go = site.out.parent / "go"
+    wait = f"import os, time\nend = time.monotonic() + 60\nwhile not os.path.exists({str(go)!r}) and time.monotonic() < end:\n    time.sleep(0.05)\nprint(1)"
+    site.chapter(CELL.replace("CODE", wait))
     first = started(sandbox, site.deck, site.out, "--no-html", "--accept")
     second = run_build(sandbox, site.deck, site.out, "--no-html", "--accept")
     failed(second, 9, f"pid {first.pid}", "another build")
+    assert first.poll() is None, "the first build let go of the folder before the second tried it"
+    go.touch()
     first.communicate(timeout=120)
     assert first.returncode == 0
     sandbox.assert_clean()
