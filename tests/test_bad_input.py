@@ -84,14 +84,14 @@ def test_syntax_error(broken):
 def test_timeout(broken):
     started = time.monotonic()
     proc = broken(
-        GOOD.replace("{% call run() %}", "{% call run(timeout=2) %}").replace(
+        GOOD.replace("{% call run() %}", "{% call run(timeout=1) %}").replace(
             'print("hello")', "while True: pass"
         )
     )
     assert time.monotonic() - started < 60
     assert proc.returncode == 3
     line = error_line(proc)
-    assert located(line, "ch.md.j2", 4, 2) and "2 s timeout" in line, line
+    assert located(line, "ch.md.j2", 4, 2) and "1 s timeout" in line, line
 
 
 def test_expected_output_differs(broken):
