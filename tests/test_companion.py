@@ -226,13 +226,17 @@ def test_the_verdict_is_cached_with_the_chapter_and_judged_by_the_mode(deck_dir,
 
 def test_ctrl_c_while_the_companion_runs_stops_its_kernel_and_publishes_nothing(deck_dir, tmp_path):
     # the build's own run is quick; the companion's kernel (started in an empty temp folder) sleeps
-    chapter = """\
+    # and marks that it is in the cell: Ctrl-C then, not after a guessed delay
+    inside = tmp_path / "inside"
+    chapter = f"""\
 ## A
 
-{% call run() %}
-import os, time
-time.sleep(120 if "deck-companion-" in os.getcwd() else 0)
-{% endcall %}
+{{% call run() %}}
+import os, pathlib, time
+if "deck-companion-" in os.getcwd():
+    pathlib.Path({str(inside)!r}).touch()
+    time.sleep(120)
+{{% endcall %}}
 """
     deck = write_deck(deck_dir, {"ch.md.j2": chapter})
     temp = tmp_path / "tmp"
@@ -243,7 +247,11 @@ time.sleep(120 if "deck-companion-" in os.getcwd() else 0)
     for line in proc.stderr:
         if "companion ch: running" in line:
             break
-    time.sleep(3)  # inside the sleeping cell
+    deadline = time.monotonic() + 60
+    while not inside.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert inside.exists(), "the companion never ran the cell"
+    time.sleep(0.2)  # inside the sleeping cell
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     _, rest = proc.communicate(timeout=60)

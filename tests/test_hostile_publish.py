@@ -495,8 +495,11 @@ def test_a_figure_script_that_leaves_a_process_running(site, sandbox):
     sandbox.assert_clean(grace=0.5)
 
 
-def started(sandbox: Sandbox, deck: Path, out: Path, *args: str, until: str = "") -> subprocess.Popen:
-    """build.py in the background, returned once its chapter is running (and a process named `until` is)."""
+def started(
+    sandbox: Sandbox, deck: Path, out: Path, *args: str, until: str = "", inside: Path | None = None
+) -> subprocess.Popen:
+    """build.py in the background, returned once its chapter is running (and a process named `until` is, or
+    the file `inside` that its snippet makes exists)."""
     cmd = [
         sys.executable,
         str(BUILD),
@@ -515,7 +518,9 @@ def started(sandbox: Sandbox, deck: Path, out: Path, *args: str, until: str = ""
     deadline = time.monotonic() + 30
     while until and not any(until in p for p in sandbox.processes()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    time.sleep(0.5 if until else 3)  # inside the snippet
+    while inside and not inside.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2 if inside else 0.5 if until else 3)  # inside the snippet
     return proc
 
 
@@ -605,10 +610,18 @@ def test_the_temp_folder_and_processes_of_a_dead_build_are_swept(site, sandbox):
 
 
 def test_two_builds_racing_for_one_folder(site, sandbox):
-    site.chapter(CELL.replace("CODE", "import time\ntime.sleep(10)\nprint(1)"))
-    first = started(sandbox, site.deck, site.out, "--no-html", "--accept")
+    # The first build's snippet holds the lock until the test lets it go (a file appears), not for a fixed time.
+    go, inside = site.out.parent / "go", site.out.parent / "inside"
+    wait = (
+        f"import os, time\nopen({str(inside)!r}, 'w').close()\nend = time.monotonic() + 60\n"
+        f"while not os.path.exists({str(go)!r}) and time.monotonic() < end:\n    time.sleep(0.05)\nprint(1)"
+    )
+    site.chapter(CELL.replace("CODE", wait))
+    first = started(sandbox, site.deck, site.out, "--no-html", "--accept", inside=inside)
     second = run_build(sandbox, site.deck, site.out, "--no-html", "--accept")
     failed(second, 9, f"pid {first.pid}", "another build")
+    assert first.poll() is None, "the first build let go of the folder before the second tried it"
+    go.touch()
     first.communicate(timeout=120)
     assert first.returncode == 0
     sandbox.assert_clean()

@@ -17,7 +17,7 @@ import time
 {% endcall %}
 
 {% call run() %}
-time.sleep(3)
+time.sleep(1.5)  # three ticks of the progress line (0.5 s) inside cell 2
 print("done")
 {% endcall %}
 """
