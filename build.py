@@ -14,7 +14,7 @@ from pathlib import Path
 from deckbuild import ROOT, companion, config, exports, leftovers, publish, slidecheck, watch
 from deckbuild.command import build_command
 from deckbuild.errors import DeckError, Interrupted
-from deckbuild.pipeline import Options, build, build_figures, publishes, stderr_log
+from deckbuild.pipeline import Options, build, build_figures, figures_folder, publishes, stderr_log
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = config.for_deck(opts.deck.parent)
         themes = cfg.theme_dir(opts.deck.parent)
         if args.watch:
-            figures_src = opts.figures_src or cfg.figures or opts.deck.parent / "figures_src"
+            figures_src = figures_folder(opts, cfg)
             folders = [opts.deck.parent, *cfg.code_dirs, figures_src, themes]
             command = build_command(opts.deck, opts.out, figures_src=opts.figures_src)
             return watch.run(command, [f for f in folders if f.is_dir()], opts.out, args.port, stderr_log)
