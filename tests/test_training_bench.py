@@ -40,7 +40,9 @@ def test_main_prints_one_line_per_figure(result, monkeypatch, capsys):
     monkeypatch.setattr(training_bench, "measure", lambda epochs, repeats, threads=None: result)
     code = training_bench.main(["--epochs", "2"])
     lines = capsys.readouterr().out.splitlines()
-    assert code == (0 if result["speedup"] >= 2 and result["accuracy_gap"] <= 0.01 else 1)
+    assert code == (
+        0 if result["speedup"] >= training_bench.SPEEDUP and result["accuracy_gap"] <= 0.01 else 1
+    )
     rows = [line for line in lines if "(float32)" in line or "(float64)" in line]
     assert len(rows) == 4  # two implementations, one BLAS thread and the default
     assert any(line.split()[1:3] == ["test", "accuracy"] for line in lines)
@@ -73,3 +75,28 @@ def test_baseline_is_float64_and_runs_forward_twice_per_iteration(data, monkeypa
     assert len(loss) == iterations and all(np.asarray(v).dtype == np.float64 for v in loss)
     assert all(p.dtype == np.float64 for p in network.params.values())
     assert len(test_acc) == 2
+
+
+def test_ceiling_replays_each_sides_products_with_their_shapes(monkeypatch):
+    seen = []
+    dot = np.dot
+
+    def counting(a, b):
+        seen.append((a.shape, b.shape, a.dtype))
+        return dot(a, b)
+
+    monkeypatch.setattr(np, "dot", counting)
+    shape = dict(sizes=(784, 50, 10), batch_size=100, iterations=3, eval_rows=7, evaluations=2, repeats=1)
+    training_bench.product_seconds(np.float64, forward_passes=2, **shape)
+    baseline, seen[:] = list(seen), []
+    training_bench.product_seconds(np.float32, forward_passes=1, **shape)
+    ours = seen
+    # per iteration: 2 products per forward pass, then dW and dx of both Affine layers; 2 per evaluation
+    assert len(baseline) == 3 * (2 * 2 + 4) + 2 * 2
+    assert len(ours) == 3 * (2 * 1 + 4) + 2 * 2
+    assert {s[2] for s in baseline} == {np.dtype(np.float64)} and {s[2] for s in ours} == {
+        np.dtype(np.float32)
+    }
+    assert ((100, 784), (784, 50)) in [s[:2] for s in ours]  # the batch through W1
+    assert ((784, 100), (100, 50)) in [s[:2] for s in ours]  # dW1 = x^T · dout
+    assert ((7, 784), (784, 50)) in [s[:2] for s in ours]  # an evaluation
