@@ -92,3 +92,24 @@ def test_float64_note_counts_every_slide_that_uses_float64():
     note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "学習を速くする工夫")))
     assert "勾配確認だけは float64" not in note
     assert "数値微分で学習させて" in note
+
+
+def test_params_note_says_the_update_must_write_into_the_same_array():
+    """The layers hold the very arrays in params, so only an in-place update (-=) reaches them;
+    `params[key] = params[key] - …` binds a new array and the layers keep the old weights."""
+    import numpy as np
+
+    from zerodl.two_layer_net import TwoLayerNet
+
+    net = TwoLayerNet(4, 3, 2)
+    net.params["W1"] -= 0.1
+    assert net.layers["Affine1"].W is net.params["W1"]
+    net.params["W1"] = net.params["W1"] - np.float32(0.1)
+    assert net.layers["Affine1"].W is not net.params["W1"]
+    note = " ".join(
+        notes(
+            slide_titled("ch4_backpropagation.md.j2", "TwoLayerNet クラス（1/3）：レイヤを名前付きで並べる")
+        )
+    )
+    assert "-=" in note and "古い配列" in note
+
