@@ -113,3 +113,21 @@ def test_params_note_says_the_update_must_write_into_the_same_array():
     )
     assert "-=" in note and "古い配列" in note
 
+
+def test_gradient_note_does_not_claim_the_method_survives_new_layers_unchanged():
+    """gradient() names Affine1 and Affine2 when it collects dW and db: a third Affine layer is
+    traversed by the backward loop, but its gradient is not returned until a line is added."""
+    import numpy as np
+
+    from zerodl.layers import Affine
+    from zerodl.two_layer_net import TwoLayerNet
+
+    net = TwoLayerNet(4, 3, 2, dtype=np.float64)
+    net.layers["Affine3"] = Affine(np.ones((2, 2)), np.zeros(2))
+    grads = net.gradient(np.ones((1, 4)), np.array([[0.0, 1.0]]))
+    assert hasattr(net.layers["Affine3"], "dW") and "W3" not in grads
+    note = " ".join(
+        notes(slide_titled("ch4_backpropagation.md.j2", "TwoLayerNet クラス（3/3）：誤差逆伝播法"))
+    )
+    assert "このメソッドは 1 行も変わらない" not in note
+    assert "逆伝播のループ" in note
