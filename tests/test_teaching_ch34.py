@@ -92,3 +92,42 @@ def test_float64_note_counts_every_slide_that_uses_float64():
     note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "学習を速くする工夫")))
     assert "勾配確認だけは float64" not in note
     assert "数値微分で学習させて" in note
+
+
+def test_params_note_says_the_update_must_write_into_the_same_array():
+    """The layers hold the very arrays in params, so only an in-place update (-=) reaches them;
+    `params[key] = params[key] - …` binds a new array and the layers keep the old weights."""
+    import numpy as np
+
+    from zerodl.two_layer_net import TwoLayerNet
+
+    net = TwoLayerNet(4, 3, 2)
+    net.params["W1"] -= 0.1
+    assert net.layers["Affine1"].W is net.params["W1"]
+    net.params["W1"] = net.params["W1"] - np.float32(0.1)
+    assert net.layers["Affine1"].W is not net.params["W1"]
+    note = " ".join(
+        notes(
+            slide_titled("ch4_backpropagation.md.j2", "TwoLayerNet クラス（1/3）：レイヤを名前付きで並べる")
+        )
+    )
+    assert "-=" in note and "古い配列" in note
+
+
+def test_gradient_note_does_not_claim_the_method_survives_new_layers_unchanged():
+    """gradient() names Affine1 and Affine2 when it collects dW and db: a third Affine layer is
+    traversed by the backward loop, but its gradient is not returned until a line is added."""
+    import numpy as np
+
+    from zerodl.layers import Affine
+    from zerodl.two_layer_net import TwoLayerNet
+
+    net = TwoLayerNet(4, 3, 2, dtype=np.float64)
+    net.layers["Affine3"] = Affine(np.ones((2, 2)), np.zeros(2))
+    grads = net.gradient(np.ones((1, 4)), np.array([[0.0, 1.0]]))
+    assert hasattr(net.layers["Affine3"], "dW") and "W3" not in grads
+    note = " ".join(
+        notes(slide_titled("ch4_backpropagation.md.j2", "TwoLayerNet クラス（3/3）：誤差逆伝播法"))
+    )
+    assert "このメソッドは 1 行も変わらない" not in note
+    assert "逆伝播のループ" in note
