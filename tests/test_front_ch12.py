@@ -239,3 +239,15 @@ def test_sigmoid_note_points_to_the_slide_that_introduces_broadcasting():
     numpy_slide = slide_titled("ch2_neural_network.md.j2", "NumPy の配列は要素ごとに計算する")
     assert "**ブロードキャスト**" in numpy_slide  # the term is introduced there
     assert "「NumPy の配列は要素ごとに計算する」で見たブロードキャスト" in note
+
+
+def test_front_matter_says_which_step_writes_the_notebooks():
+    """`_build/` is not in the repository and `make setup` writes no notebook; `make slides` writes them."""
+    assert "/_build/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    setup_recipe = re.search(r"^\$\(PY_OK\):.*?\n\n", makefile, flags=re.S | re.M)[0]
+    assert "build.py" not in setup_recipe
+    assert re.search(r"^slides:.*notebooks/", makefile, flags=re.M)
+    front = next(s for s in slides("deck.md.j2") if "## このノートの前提" in s)
+    line = next(line for line in front.splitlines() if "_build/notebooks/" in line)
+    assert re.search(r"`make slides` を実行すると、章ごとのノートブックが `_build/notebooks/` にできる", line)
