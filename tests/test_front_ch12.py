@@ -217,3 +217,37 @@ def test_softmax_note_speaks_only_for_the_predict_that_applies_it():
     note = slide_titled("ch2_neural_network.md.j2", "推論ではソフトマックスを省ける").split("<!--")[1]
     assert "この資料の predict" not in note
     assert "この章の predict" in note
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_a_pointer_to_the_previous_slide_finds_its_subject_there(name):
+    """「前のスライドの X」 must find X on the slide just before; the sigmoid note once sent readers to the step function."""
+    # the look-behind skips 「学習前のスライド」, which names a slide by its title
+    pointer = re.compile(r"(?<![一-龥ァ-ヶー])前のスライドの([ァ-ヶー]+|[一-龥]+)")
+    deck = slides(name)
+    wrong = [
+        (m[0], deck[i - 1][:60])
+        for i, slide in enumerate(deck)
+        for m in pointer.finditer(slide)
+        if m[1] not in deck[i - 1]
+    ]
+    assert wrong == []
+
+
+def test_sigmoid_note_points_to_the_slide_that_introduces_broadcasting():
+    note = slide_titled("ch2_neural_network.md.j2", "シグモイド関数").split("<!--")[1]
+    numpy_slide = slide_titled("ch2_neural_network.md.j2", "NumPy の配列は要素ごとに計算する")
+    assert "**ブロードキャスト**" in numpy_slide  # the term is introduced there
+    assert "「NumPy の配列は要素ごとに計算する」で見たブロードキャスト" in note
+
+
+def test_front_matter_says_which_step_writes_the_notebooks():
+    """`_build/` is not in the repository and `make setup` writes no notebook; `make slides` writes them."""
+    assert "/_build/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    setup_recipe = re.search(r"^\$\(PY_OK\):.*?\n\n", makefile, flags=re.S | re.M)[0]
+    assert "build.py" not in setup_recipe
+    assert re.search(r"^slides:.*notebooks/", makefile, flags=re.M)
+    front = next(s for s in slides("deck.md.j2") if "## このノートの前提" in s)
+    line = next(line for line in front.splitlines() if "_build/notebooks/" in line)
+    assert re.search(r"`make slides` を実行すると、章ごとのノートブックが `_build/notebooks/` にできる", line)
