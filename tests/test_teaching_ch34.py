@@ -131,3 +131,14 @@ def test_gradient_note_does_not_claim_the_method_survives_new_layers_unchanged()
     )
     assert "このメソッドは 1 行も変わらない" not in note
     assert "逆伝播のループ" in note
+
+
+def test_cross_entropy_note_does_not_credit_the_natural_log_with_what_every_base_gives():
+    """−log 1 = 0 and −log y → ∞ as y → 0 hold for base 2 and 10 as well as e: not «because natural»."""
+    import numpy as np
+
+    for log in (np.log, np.log2, np.log10):
+        assert -log(1.0) == 0.0 and -log(1e-12) > -log(1e-6) > -log(0.5) > 0
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "交差エントロピー誤差")))
+    assert "自然対数なので" not in note
+    assert "底によらない" in note
