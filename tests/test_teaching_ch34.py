@@ -142,3 +142,36 @@ def test_cross_entropy_note_does_not_credit_the_natural_log_with_what_every_base
     note = " ".join(notes(slide_titled("ch3_learning.md.j2", "交差エントロピー誤差")))
     assert "自然対数なので" not in note
     assert "底によらない" in note
+
+
+def test_update_note_does_not_say_far_layers_cost_more_to_differentiate_numerically():
+    """Chapter 3 differentiates numerically: every parameter of every layer costs two full forward
+    passes, so the gradient of W1 is not longer to compute than that of W2; only the chain-rule
+    expression (chapter 4) grows with the distance from the loss."""
+    import numpy as np
+
+    from zerodl.numerical import numerical_gradient
+    from zerodl.two_layer_net import TwoLayerNet
+
+    net = TwoLayerNet(4, 3, 2, dtype=np.float64)
+    x, t = np.ones((2, 4)), np.array([[0.0, 1.0], [1.0, 0.0]])
+    calls = []
+    forwards = []
+    for layer in net.layers.values():
+        forward = layer.forward
+        layer.forward = lambda a, forward=forward: forwards.append(1) or forward(a)
+
+    def loss(_):
+        calls.append(1)
+        return net.loss(x, t)
+
+    per_element = {}
+    for key in ("W1", "W2"):
+        calls.clear()
+        forwards.clear()
+        numerical_gradient(loss, net.params[key])
+        per_element[key] = (len(calls) / net.params[key].size, len(forwards) / len(calls))
+    assert per_element["W1"] == per_element["W2"] == (2.0, len(net.layers))
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "層ごとの更新式")))
+    assert "勾配を求める計算も長くなる" not in note
+    assert "層によらない" in note
