@@ -175,3 +175,24 @@ def test_update_note_does_not_say_far_layers_cost_more_to_differentiate_numerica
     note = " ".join(notes(slide_titled("ch3_learning.md.j2", "層ごとの更新式")))
     assert "勾配を求める計算も長くなる" not in note
     assert "層によらない" in note
+
+
+def test_affine_note_does_not_say_the_shapes_derive_the_formulas():
+    """With N = D = M every product of ∂L/∂Y and W (either order, either transposed) has the shape of
+    ∂L/∂X, so shapes single out G Wᵀ only when N, D, M differ (the slide says so): a check, not a derivation."""
+    import itertools
+
+    import numpy as np
+
+    def fitting(n, d, m):
+        g, w = np.ones((n, m)), np.ones((d, m))
+        found = 0
+        for a, b in itertools.product((g, g.T), (w, w.T)):
+            for p, q in ((a, b), (b, a)):
+                found += p.shape[1] == q.shape[0] and (p.shape[0], q.shape[1]) == (n, d)
+        return found
+
+    assert fitting(2, 3, 4) == 1 and fitting(3, 3, 3) == 8
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "Affine レイヤ")))
+    assert "行列の形から導ける" not in note
+    assert "互いに違う" in note
