@@ -196,3 +196,18 @@ def test_affine_note_does_not_say_the_shapes_derive_the_formulas():
     note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "Affine レイヤ")))
     assert "行列の形から導ける" not in note
     assert "互いに違う" in note
+
+
+def test_two_layer_note_compares_with_the_right_chapter_2_network():
+    """Chapter 2 ran two networks: the untrained 784 → 50 → 100 → 100 → 10 and, with trained weights,
+    this very 784 → 50 → 10 one; «smaller than chapter 2's inference network» holds only for the first."""
+    from zerodl import mnist_inference
+    from zerodl.training import HIDDEN_SIZE
+
+    assert len(mnist_inference.LAYER_SIZES) > len((784, HIDDEN_SIZE, 10))
+    ch2 = (ROOT / "slides" / "ch2_neural_network.md.j2").read_text(encoding="utf-8")
+    assert "第4章で学習させる 2 層ネットワーク" in ch2 and "784 → 50 → 10" in ch2
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "2 層ネットワーク")))
+    assert "推論用ネットワークより小さい" not in note
+    assert "認識用ネットワーク" in note and "学習済みの重み" in note
+    assert " → ".join(map(str, mnist_inference.LAYER_SIZES)) in note
