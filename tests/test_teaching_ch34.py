@@ -211,3 +211,22 @@ def test_two_layer_note_compares_with_the_right_chapter_2_network():
     assert "推論用ネットワークより小さい" not in note
     assert "認識用ネットワーク" in note and "学習済みの重み" in note
     assert " → ".join(map(str, mnist_inference.LAYER_SIZES)) in note
+
+
+def test_local_minimum_is_not_defined_as_never_the_global_one():
+    """The lowest point of x0² + x1² is a 極小値 (lowest among its neighbours, gradient 0) and also the
+    minimum of the whole function: a 極小値 need not be the minimum, but may be."""
+    import numpy as np
+
+    from zerodl.example_functions import function_2
+    from zerodl.numerical import numerical_gradient
+
+    origin = np.zeros(2)
+    neighbours = origin + 0.01 * np.array([[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1]])
+    assert np.all(numerical_gradient(function_2, origin.copy()) == 0)
+    assert all(function_2(p) > function_2(origin) for p in neighbours)
+    grid = np.stack(np.meshgrid(np.linspace(-3, 3, 61), np.linspace(-3, 3, 61)), axis=-1)
+    assert function_2(grid).min() == function_2(origin)
+    text = prose(slide_titled("ch3_learning.md.j2", "勾配が 0 でも最小とは限らない"))
+    assert "全体の最小値ではない点" not in text
+    assert "とは限らない" in text.split("**鞍点**")[0]
