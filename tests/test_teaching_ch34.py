@@ -131,3 +131,102 @@ def test_gradient_note_does_not_claim_the_method_survives_new_layers_unchanged()
     )
     assert "このメソッドは 1 行も変わらない" not in note
     assert "逆伝播のループ" in note
+
+
+def test_cross_entropy_note_does_not_credit_the_natural_log_with_what_every_base_gives():
+    """−log 1 = 0 and −log y → ∞ as y → 0 hold for base 2 and 10 as well as e: not «because natural»."""
+    import numpy as np
+
+    for log in (np.log, np.log2, np.log10):
+        assert -log(1.0) == 0.0 and -log(1e-12) > -log(1e-6) > -log(0.5) > 0
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "交差エントロピー誤差")))
+    assert "自然対数なので" not in note
+    assert "底によらない" in note
+
+
+def test_update_note_does_not_say_far_layers_cost_more_to_differentiate_numerically():
+    """Chapter 3 differentiates numerically: every parameter of every layer costs two full forward
+    passes, so the gradient of W1 is not longer to compute than that of W2; only the chain-rule
+    expression (chapter 4) grows with the distance from the loss."""
+    import numpy as np
+
+    from zerodl.numerical import numerical_gradient
+    from zerodl.two_layer_net import TwoLayerNet
+
+    net = TwoLayerNet(4, 3, 2, dtype=np.float64)
+    x, t = np.ones((2, 4)), np.array([[0.0, 1.0], [1.0, 0.0]])
+    calls = []
+    forwards = []
+    for layer in net.layers.values():
+        forward = layer.forward
+        layer.forward = lambda a, forward=forward: forwards.append(1) or forward(a)
+
+    def loss(_):
+        calls.append(1)
+        return net.loss(x, t)
+
+    per_element = {}
+    for key in ("W1", "W2"):
+        calls.clear()
+        forwards.clear()
+        numerical_gradient(loss, net.params[key])
+        per_element[key] = (len(calls) / net.params[key].size, len(forwards) / len(calls))
+    assert per_element["W1"] == per_element["W2"] == (2.0, len(net.layers))
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "層ごとの更新式")))
+    assert "勾配を求める計算も長くなる" not in note
+    assert "層によらない" in note
+
+
+def test_affine_note_does_not_say_the_shapes_derive_the_formulas():
+    """With N = D = M every product of ∂L/∂Y and W (either order, either transposed) has the shape of
+    ∂L/∂X, so shapes single out G Wᵀ only when N, D, M differ (the slide says so): a check, not a derivation."""
+    import itertools
+
+    import numpy as np
+
+    def fitting(n, d, m):
+        g, w = np.ones((n, m)), np.ones((d, m))
+        found = 0
+        for a, b in itertools.product((g, g.T), (w, w.T)):
+            for p, q in ((a, b), (b, a)):
+                found += p.shape[1] == q.shape[0] and (p.shape[0], q.shape[1]) == (n, d)
+        return found
+
+    assert fitting(2, 3, 4) == 1 and fitting(3, 3, 3) == 8
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "Affine レイヤ")))
+    assert "行列の形から導ける" not in note
+    assert "互いに違う" in note
+
+
+def test_two_layer_note_compares_with_the_right_chapter_2_network():
+    """Chapter 2 ran two networks: the untrained 784 → 50 → 100 → 100 → 10 and, with trained weights,
+    this very 784 → 50 → 10 one; «smaller than chapter 2's inference network» holds only for the first."""
+    from zerodl import mnist_inference
+    from zerodl.training import HIDDEN_SIZE
+
+    assert len(mnist_inference.LAYER_SIZES) > len((784, HIDDEN_SIZE, 10))
+    ch2 = (ROOT / "slides" / "ch2_neural_network.md.j2").read_text(encoding="utf-8")
+    assert "第4章で学習させる 2 層ネットワーク" in ch2 and "784 → 50 → 10" in ch2
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "2 層ネットワーク")))
+    assert "推論用ネットワークより小さい" not in note
+    assert "認識用ネットワーク" in note and "学習済みの重み" in note
+    assert " → ".join(map(str, mnist_inference.LAYER_SIZES)) in note
+
+
+def test_local_minimum_is_not_defined_as_never_the_global_one():
+    """The lowest point of x0² + x1² is a 極小値 (lowest among its neighbours, gradient 0) and also the
+    minimum of the whole function: a 極小値 need not be the minimum, but may be."""
+    import numpy as np
+
+    from zerodl.example_functions import function_2
+    from zerodl.numerical import numerical_gradient
+
+    origin = np.zeros(2)
+    neighbours = origin + 0.01 * np.array([[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1]])
+    assert np.all(numerical_gradient(function_2, origin.copy()) == 0)
+    assert all(function_2(p) > function_2(origin) for p in neighbours)
+    grid = np.stack(np.meshgrid(np.linspace(-3, 3, 61), np.linspace(-3, 3, 61)), axis=-1)
+    assert function_2(grid).min() == function_2(origin)
+    text = prose(slide_titled("ch3_learning.md.j2", "勾配が 0 でも最小とは限らない"))
+    assert "全体の最小値ではない点" not in text
+    assert "とは限らない" in text.split("**鞍点**")[0]
