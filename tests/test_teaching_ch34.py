@@ -230,3 +230,28 @@ def test_local_minimum_is_not_defined_as_never_the_global_one():
     text = prose(slide_titled("ch3_learning.md.j2", "勾配が 0 でも最小とは限らない"))
     assert "全体の最小値ではない点" not in text
     assert "とは限らない" in text.split("**鞍点**")[0]
+
+
+def test_descent_note_does_not_credit_the_copy_for_keeping_a_tuple_unchanged():
+    """DESCENT_START is a tuple, which nothing can rewrite; the copy in gradient_descent is what makes an
+    array the update can write into, and it protects the caller only when the caller passes an array."""
+    import numpy as np
+
+    from zerodl.example_functions import DESCENT_START, function_2
+    from zerodl.numerical import numerical_gradient
+
+    def descent_without_copy(init_x):
+        x = init_x
+        for _ in range(3):
+            x -= 0.1 * numerical_gradient(function_2, x)
+        return x
+
+    assert isinstance(DESCENT_START, tuple)
+    with pytest.raises(AttributeError):
+        descent_without_copy(DESCENT_START)
+    caller = np.array(DESCENT_START)
+    descent_without_copy(caller)
+    assert not np.array_equal(caller, np.array(DESCENT_START))
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "2 変数で試す")))
+    assert "コピーしてから動かしているので、呼び出し側の DESCENT_START は書き換わらない" not in note
+    assert "タプル" in note
