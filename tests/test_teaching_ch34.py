@@ -177,22 +177,24 @@ def test_update_note_does_not_say_far_layers_cost_more_to_differentiate_numerica
     assert "層によらない" in note
 
 
-def test_affine_note_does_not_say_the_shapes_derive_the_formulas():
-    """With N = D = M every product of ∂L/∂Y and W (either order, either transposed) has the shape of
-    ∂L/∂X, so shapes single out G Wᵀ only when N, D, M differ (the slide says so): a check, not a derivation."""
+def fitting_products(n, d, m):
+    """How many products of ∂L/∂Y (N×M) and W (D×M), either order, either transposed, have the shape of ∂L/∂X."""
     import itertools
 
     import numpy as np
 
-    def fitting(n, d, m):
-        g, w = np.ones((n, m)), np.ones((d, m))
-        found = 0
-        for a, b in itertools.product((g, g.T), (w, w.T)):
-            for p, q in ((a, b), (b, a)):
-                found += p.shape[1] == q.shape[0] and (p.shape[0], q.shape[1]) == (n, d)
-        return found
+    g, w = np.ones((n, m)), np.ones((d, m))
+    found = 0
+    for a, b in itertools.product((g, g.T), (w, w.T)):
+        for p, q in ((a, b), (b, a)):
+            found += p.shape[1] == q.shape[0] and (p.shape[0], q.shape[1]) == (n, d)
+    return found
 
-    assert fitting(2, 3, 4) == 1 and fitting(3, 3, 3) == 8
+
+def test_affine_note_does_not_say_the_shapes_derive_the_formulas():
+    """With N = D = M every product of ∂L/∂Y and W (either order, either transposed) has the shape of
+    ∂L/∂X, so shapes single out G Wᵀ only when N, D, M differ (the slide says so): a check, not a derivation."""
+    assert fitting_products(2, 3, 4) == 1 and fitting_products(3, 3, 3) == 8
     note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "Affine レイヤ")))
     assert "行列の形から導ける" not in note
     assert "互いに違う" in note
@@ -255,3 +257,16 @@ def test_descent_note_does_not_credit_the_copy_for_keeping_a_tuple_unchanged():
     note = " ".join(notes(slide_titled("ch3_learning.md.j2", "2 変数で試す")))
     assert "コピーしてから動かしているので、呼び出し側の DESCENT_START は書き換わらない" not in note
     assert "タプル" in note
+
+
+def test_affine_shape_slide_title_does_not_say_the_shapes_decide_the_backward_pass():
+    """The slide itself says matching shapes is a check, not a proof, and singles out one product only when
+    N, D, M differ; a title «形から決まる» claims what its own bullet denies (N = D = M fits 8 products)."""
+    assert fitting_products(2, 3, 4) == 1 and fitting_products(3, 3, 3) == 8
+    headings = [
+        h for s in slides("ch4_backpropagation.md.j2") for h in re.findall(r"^### (.*)$", s, flags=re.M)
+    ]
+    affine = [h for h in headings if h.startswith("Affine の逆伝播")]
+    assert affine and not any("形から決まる" in h for h in affine)
+    text = prose(slide_titled("ch4_backpropagation.md.j2", affine[0]))
+    assert "互いに違えば" in text and "証明ではない" in text
