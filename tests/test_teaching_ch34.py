@@ -270,3 +270,49 @@ def test_affine_shape_slide_title_does_not_say_the_shapes_decide_the_backward_pa
     assert affine and not any("形から決まる" in h for h in affine)
     text = prose(slide_titled("ch4_backpropagation.md.j2", affine[0]))
     assert "互いに違えば" in text and "証明ではない" in text
+
+
+def rendered_values(line, namespace):
+    """A template line with each {= value("…") =} replaced by what its expression gives (no format)."""
+    call = re.compile(r'\{=\s*value\("((?:[^"\\]|\\.)*)"(?:,\s*"[^"]*")?\)\s*=\}')
+    return call.sub(lambda m: str(eval(m.group(1), dict(namespace))), line)
+
+
+def test_data_split_sentence_holds_for_the_full_mnist_too(tmp_path, monkeypatch):
+    """ZERODL_MNIST=full reads the four official files and keeps their split as it is (uneven digit counts,
+    no random draw), so «数字ごとの割合を保ったまま、決まった乱数で一度だけ分けている» is true only for 5k."""
+    import hashlib
+
+    import numpy as np
+
+    from zerodl import mnist
+
+    t_train, t_test = np.array([0, 0, 0, 1], np.uint8), np.array([1, 2], np.uint8)
+    parts = {
+        "train-images-idx3-ubyte.gz": np.arange(4 * 784, dtype=np.uint8).reshape(4, 28, 28),
+        "train-labels-idx1-ubyte.gz": t_train,
+        "t10k-images-idx3-ubyte.gz": np.zeros((2, 28, 28), np.uint8),
+        "t10k-labels-idx1-ubyte.gz": t_test,
+    }
+    files = {}
+    for name, values in parts.items():
+        magic = mnist.IMAGES if values.ndim == 3 else mnist.LABELS
+        header = magic.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in values.shape)
+        files[name] = header + values.tobytes()
+        (tmp_path / name).write_bytes(files[name])
+    monkeypatch.setattr(mnist, "FULL_FILES", {n: hashlib.sha256(d).hexdigest() for n, d in files.items()})
+    monkeypatch.setenv("ZERODL_DATA_DIR", str(tmp_path))
+    (x, t), _ = mnist.load_mnist(normalize=False, source="full")
+    np.testing.assert_array_equal(t, t_train)  # the files' order and their uneven counts, untouched
+    np.testing.assert_array_equal(x, parts["train-images-idx3-ubyte.gz"].reshape(4, 784))
+
+    line = next(
+        line
+        for line in slide_titled("ch3_learning.md.j2", "訓練データとテストデータ").splitlines()
+        if "このノートでは" in line
+    )
+    for source in ("5k", "full"):
+        monkeypatch.setenv("ZERODL_MNIST", source)
+        text = rendered_values(line, {"dataset_info": mnist.dataset_info})
+        assert ("決まった乱数" in text) == (source == "5k"), text
+        assert "{=" not in text
