@@ -316,3 +316,40 @@ def test_data_split_sentence_holds_for_the_full_mnist_too(tmp_path, monkeypatch)
         text = rendered_values(line, {"dataset_info": mnist.dataset_info})
         assert ("決まった乱数" in text) == (source == "5k"), text
         assert "{=" not in text
+
+
+def test_graph_backward_slide_does_not_say_backward_runs_in_exactly_the_reverse_order():
+    """Run the slide's own cell with layers that log their calls: forward goes mul2, mul3, add, mul4 and
+    backward mul4, add, mul2, mul3, so the order is not forward's exact reverse (mul2 and mul3 are separate
+    branches and may go either way); what matters is that a node runs after the nodes to its right."""
+    from zerodl import layers
+    from zerodl.example_functions import GRAPH_INPUT
+
+    slide = slide_titled("ch4_backpropagation.md.j2", "逆伝播をコードで確かめる")
+    code = re.search(r"\{% call run\(\) %\}\n(.*?)\{% endcall %\}", slide, flags=re.S).group(1)
+    calls = []
+
+    def logged(cls):
+        class Logged(cls):
+            def forward(self, *args):
+                calls.append(("forward", self))
+                return super().forward(*args)
+
+            def backward(self, *args):
+                calls.append(("backward", self))
+                return super().backward(*args)
+
+        return Logged
+
+    namespace = {"MulLayer": logged(layers.MulLayer), "AddLayer": logged(layers.AddLayer)}
+    namespace["GRAPH_INPUT"] = GRAPH_INPUT
+    exec(code, namespace)
+    name = {id(namespace[n]): n for n in ("mul2", "mul3", "add", "mul4")}
+    forward = [name[id(node)] for kind, node in calls if kind == "forward"]
+    backward = [name[id(node)] for kind, node in calls if kind == "backward"]
+    assert forward == ["mul2", "mul3", "add", "mul4"] and backward == ["mul4", "add", "mul2", "mul3"]
+    assert backward != forward[::-1]
+    note = " ".join(notes(slide))
+    assert "ちょうど逆になっている点に注目" not in note
+    assert "右のノードから届いた値" in note and "どちらを先に呼んでもよく" in note
+    assert "逆順に `backward`" not in prose(slide)
