@@ -353,3 +353,25 @@ def test_graph_backward_slide_does_not_say_backward_runs_in_exactly_the_reverse_
     assert "ちょうど逆になっている点に注目" not in note
     assert "右のノードから届いた値" in note and "どちらを先に呼んでもよく" in note
     assert "逆順に `backward`" not in prose(slide)
+
+
+def test_sigmoid_note_names_every_node_of_the_figure_including_the_minus_one():
+    """The note listed exp, +1 and 1/x only; the figure has a fourth node, ×(-1), and without its -1 the
+    product of the local derivatives has the opposite sign of the table's y(1 - y)."""
+    import ast
+    import math
+
+    x = 0.7
+    y = 1 / (1 + math.exp(-x))
+    local = {"times_minus_one": -1.0, "exp": math.exp(-x), "plus_one": 1.0, "reciprocal": -(y**2)}
+    product = math.prod(local.values())
+    assert math.isclose(product, y * (1 - y))
+    assert math.isclose(product / local["times_minus_one"], -y * (1 - y))
+
+    tree = ast.parse((ROOT / "figures_src" / "computational_graphs.py").read_text(encoding="utf-8"))
+    graph = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "sigmoid_graph")
+    ops = [c for c in ast.walk(graph) if isinstance(c, ast.Call) and getattr(c.func, "attr", "") == "op"]
+    assert len(ops) == 4  # ×, exp, +, /
+
+    note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "Sigmoid レイヤ")))
+    assert "-1 倍" in note and "4 つ" in note
