@@ -375,3 +375,23 @@ def test_sigmoid_note_names_every_node_of_the_figure_including_the_minus_one():
 
     note = " ".join(notes(slide_titled("ch4_backpropagation.md.j2", "Sigmoid レイヤ")))
     assert "-1 倍" in note and "4 つ" in note
+
+
+def test_simplenet_note_names_the_positive_inputs_behind_the_negative_column():
+    """dL/dW[i, j] = x_i (y_j - t_j): the correct column is all negative only because both inputs are
+    positive; with a negative input its row flips sign, so "increasing that output lowers the loss"
+    is not the whole reason."""
+    import numpy as np
+
+    from zerodl.activations import softmax
+    from zerodl.numerical import numerical_gradient
+    from zerodl.simple_net import simpleNet
+
+    net, t = simpleNet(), np.array([0, 0, 1])
+    for x in (np.array([0.6, 0.9]), np.array([0.6, -0.9])):
+        dW = numerical_gradient(lambda W, x=x: net.loss(x, t), net.W)
+        assert np.allclose(dW, np.outer(x, softmax(x @ net.W) - t), atol=1e-7)
+        assert np.all(dW[:, 2] < 0) == bool(np.all(x > 0))
+    note = " ".join(notes(slide_titled("ch3_learning.md.j2", "simpleNet の重みの勾配")))
+    assert "その出力を大きくすれば損失が下がるからである" not in note
+    assert "x_i × (y_j − t_j)" in note and "2 つとも正" in note
