@@ -1,6 +1,8 @@
 """An edit in a folder built before starts marp-cli first of all: node's start-up is longer than the
 whole of the build's own work before the Markdown exists, so it must not wait for the templates."""
 
+import shutil
+
 import pytest
 
 from conftest import build, write_deck
@@ -18,12 +20,20 @@ print(1 + 1)
 """
 
 
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory):
+    base = tmp_path_factory.mktemp("early")
+    deck = write_deck(base / "deck", {"ch1.md.j2": CHAPTER})
+    assert build(deck, base / "out", "--accept", companion="off").returncode == 0
+    return base
+
+
 @pytest.fixture
-def built(tmp_path):
-    deck = write_deck(tmp_path / "deck", {"ch1.md.j2": CHAPTER})
-    out = tmp_path / "out"
-    assert build(deck, out, "--accept").returncode == 0
-    return deck, out
+def built(built_once, tmp_path):
+    """A copy of a deck built before (its files' times kept: they say whether a source is newer)."""
+    shutil.copytree(built_once / "deck", tmp_path / "deck")
+    shutil.copytree(built_once / "out", tmp_path / "out", symlinks=True)
+    return tmp_path / "deck" / "deck.md.j2", tmp_path / "out"
 
 
 def in_process(deck, out, monkeypatch) -> list[str]:
@@ -41,7 +51,9 @@ def in_process(deck, out, monkeypatch) -> list[str]:
 
     monkeypatch.setattr(marp.Render, "__init__", render_started)
     monkeypatch.setattr(templates, "render", templates_rendered)
-    opts = pipeline.Options(deck=deck, out=out, figures_src=deck.parent / "figures_src", log=lambda m: None)
+    opts = pipeline.Options(
+        deck=deck, out=out, figures_src=deck.parent / "figures_src", log=lambda m: None, companion="off"
+    )
     try:
         pipeline.build(opts)
     finally:
