@@ -144,5 +144,8 @@ def test_ctrl_c_during_the_pdf_leaves_no_pdf_no_staging_and_no_browser_files(
     assert proc.returncode == 130, stderr
     assert "interrupted: nothing was published" in stderr
     assert not (out / "deck.pdf").exists() and not list(out.glob(".staging-*"))
-    time.sleep(1)  # the browser marp-cli started is gone with its folder
+    deadline = time.monotonic() + 5  # the browser marp-cli started is gone with its folder
+    while list(tmp.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # and nothing comes back
     assert list(tmp.iterdir()) == []
