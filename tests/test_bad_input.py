@@ -85,7 +85,7 @@ def test_syntax_error(broken):
 def test_timeout(broken):
     started = time.monotonic()
     proc = broken(
-        GOOD.replace("{% call run() %}", "{% call run(timeout=1) %}").replace(
+        GOOD.replace("{% call run() %}", "{% call run(timeout=0.3) %}").replace(
             'print("hello")', "while True: pass"
         ),
         companion="off",  # its kernel would loop for a second too: the timeout is the subject
@@ -93,7 +93,7 @@ def test_timeout(broken):
     assert time.monotonic() - started < 60
     assert proc.returncode == 3
     line = error_line(proc)
-    assert located(line, "ch.md.j2", 4, 2) and "1 s timeout" in line, line
+    assert located(line, "ch.md.j2", 4, 2) and "0.3 s timeout" in line, line
 
 
 def test_expected_output_differs(broken):
