@@ -162,6 +162,37 @@ def deck_copy(deck_build, tmp_path_factory) -> Path:
     return copy
 
 
+# A one-chapter deck with one snippet: what an edit of a deck built before is tried on (test_early_marp, test_speed).
+EDITED = """\
+## 見出し
+
+本文です。
+
+{% call run() %}
+print(1 + 1)
+{% endcall %}
+"""
+
+
+@pytest.fixture(scope="session")
+def edited_base(tmp_path_factory) -> Path:
+    """EDITED built once (HTML included, without the companion: an edit's path is the subject)."""
+    base = tmp_path_factory.mktemp("edited")
+    deck = write_deck(base / "deck", {"ch1.md.j2": EDITED})
+    proc = build(deck, base / "out", "--accept", companion="off")
+    assert proc.returncode == 0, proc.stderr
+    return base
+
+
+@pytest.fixture
+def built_before(edited_base, tmp_path) -> tuple[Path, Path]:
+    """This test's copy of EDITED and its outputs (the files' times kept: they say whether a source is
+    newer than deck.html): (deck template, output folder)."""
+    shutil.copytree(edited_base / "deck", tmp_path / "deck")
+    shutil.copytree(edited_base / "out", tmp_path / "out", symlinks=True)
+    return tmp_path / "deck" / "deck.md.j2", tmp_path / "out"
+
+
 def browser_required() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("DECK_REQUIRE_BROWSER"))
 

@@ -1,39 +1,11 @@
 """An edit in a folder built before starts marp-cli first of all: node's start-up is longer than the
 whole of the build's own work before the Markdown exists, so it must not wait for the templates."""
 
-import shutil
-
 import pytest
 
-from conftest import build, write_deck
+from conftest import EDITED
 from deckbuild import marp, pipeline, templates
 from deckbuild.errors import TemplateError
-
-CHAPTER = """\
-## 見出し
-
-本文です。
-
-{% call run() %}
-print(1 + 1)
-{% endcall %}
-"""
-
-
-@pytest.fixture(scope="module")
-def built_once(tmp_path_factory):
-    base = tmp_path_factory.mktemp("early")
-    deck = write_deck(base / "deck", {"ch1.md.j2": CHAPTER})
-    assert build(deck, base / "out", "--accept", companion="off").returncode == 0
-    return base
-
-
-@pytest.fixture
-def built(built_once, tmp_path):
-    """A copy of a deck built before (its files' times kept: they say whether a source is newer)."""
-    shutil.copytree(built_once / "deck", tmp_path / "deck")
-    shutil.copytree(built_once / "out", tmp_path / "out", symlinks=True)
-    return tmp_path / "deck" / "deck.md.j2", tmp_path / "out"
 
 
 def in_process(deck, out, monkeypatch) -> list[str]:
@@ -61,18 +33,18 @@ def in_process(deck, out, monkeypatch) -> list[str]:
     return order
 
 
-def test_an_edit_starts_marp_before_the_templates_render(built, monkeypatch):
-    deck, out = built
-    (deck.parent / "ch1.md.j2").write_text(CHAPTER.replace("本文です。", "本文を直した。"), encoding="utf-8")
+def test_an_edit_starts_marp_before_the_templates_render(built_before, monkeypatch):
+    deck, out = built_before
+    (deck.parent / "ch1.md.j2").write_text(EDITED.replace("本文です。", "本文を直した。"), encoding="utf-8")
     assert in_process(deck, out, monkeypatch)[:2] == ["marp", "templates"]
     assert "本文を直した。" in (out / "deck.html").read_text(encoding="utf-8")
     assert not list((out / ".cache" / "marp").glob("early-*"))
 
 
-def test_a_template_error_stops_the_early_marp_and_leaves_the_outputs(built, monkeypatch):
-    deck, out = built
+def test_a_template_error_stops_the_early_marp_and_leaves_the_outputs(built_before, monkeypatch):
+    deck, out = built_before
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    (deck.parent / "ch1.md.j2").write_text(CHAPTER + "{= nowhere =}\n", encoding="utf-8")
+    (deck.parent / "ch1.md.j2").write_text(EDITED + "{= nowhere =}\n", encoding="utf-8")
     with pytest.raises(TemplateError):
         in_process(deck, out, monkeypatch)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
