@@ -166,7 +166,7 @@ def test_the_longest_chapter_starts_first_once_its_duration_is_known(tmp_path):
                 "ch1", "## 速い\n\n{% call run(output=False) %}\nSLOW = 0\n{% endcall %}\n" + slow
             ),
             "ch2_slow.md.j2": chapter(
-                "ch2", "## 遅い\n\n{% call run(output=False) %}\nSLOW = 1.5\n{% endcall %}\n" + slow
+                "ch2", "## 遅い\n\n{% call run(output=False) %}\nSLOW = 1.0\n{% endcall %}\n" + slow
             ),
         },
     )
