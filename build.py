@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from deckbuild import ROOT, companion, config, exports, leftovers, publish, slidecheck, watch
+from deckbuild import ROOT, browser, companion, config, exports, leftovers, publish, slidecheck, watch
 from deckbuild.command import build_command
 from deckbuild.errors import DeckError, Interrupted
 from deckbuild.pipeline import Options, build, build_figures, figures_folder, publishes, stderr_log
@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             planned |= exports.PDF if args.pdf else set()
             planned |= exports.IMAGES if args.images else set()
             publish.claim(opts.out, planned)  # before anything runs: every step's outputs may be replaced
+            if args.pdf or args.images or args.check:
+                browser.find()  # without Chromium: one line at once, not after the whole build
             with leftovers.scratch():
                 report = build_figures(opts) if args.figures else build(opts)
                 if args.pdf:

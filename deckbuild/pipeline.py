@@ -117,8 +117,6 @@ def execute(
             except DeckError as e:
                 early[order[chapter]] = e
             continue
-        for cell in cells:
-            kernel.precheck(cell)  # a syntax error is reported before any kernel starts
 
         def work(slot, chapter=chapter, cells=cells, key=key, reason=reason):
             ran, deps = kernel.run_chapter(cells, opts.deck.parent, bar.log, slot)
@@ -385,6 +383,8 @@ def build(opts: Options) -> Report:
         if not built_before:
             early = start_early(opts, theme_dir, stack)
         figures_build = figures.FigureBuild(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
+        for cell in rendering.cells:
+            kernel.precheck(cell)  # a syntax error is reported before any kernel starts, the companion's too
         with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
             produced, results = execute(rendering, opts, report, figures_build, figures_src)
             notebooks = companion.check(rendering, results, runs)

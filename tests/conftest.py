@@ -66,11 +66,22 @@ def write_deck(folder: Path, chapters: dict[str, str], front: str = FRONT) -> Pa
     return folder / "deck.md.j2"
 
 
-def build(deck: Path, out: Path, *args: str, env: dict | None = None, figures: Path | None = None, **kw):
-    """Run build.py as a user would; returns the finished process (stdout and stderr as text)."""
+def build(
+    deck: Path,
+    out: Path,
+    *args: str,
+    env: dict | None = None,
+    figures: Path | None = None,
+    companion: str = "strict",
+    **kw,
+):
+    """Run build.py as a user would; returns the finished process (stdout and stderr as text).
+
+    The self-sufficiency check is strict for every deck, the real one included, whatever the caller's shell
+    says. A test whose subject is not that check may pass companion="off": one kernel less per chapter run.
+    """
     cmd = build_command(deck, out, *args, figures_src=figures or deck.parent / "figures_src")
-    # The self-sufficiency check is strict for every deck, the real one included, whatever the caller's shell says.
-    full_env = {**os.environ, "DECK_COMPANION": "strict", **(env or {})}
+    full_env = {**os.environ, "DECK_COMPANION": companion, **(env or {})}
     return subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=300, **kw)
 
 
@@ -149,6 +160,37 @@ def deck_copy(deck_build, tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("real-deck") / "out"
     shutil.copytree(deck_build, copy, symlinks=True, ignore=shutil.ignore_patterns(".lock"))
     return copy
+
+
+# A one-chapter deck with one snippet: what an edit of a deck built before is tried on (test_early_marp, test_speed).
+EDITED = """\
+## 見出し
+
+本文です。
+
+{% call run() %}
+print(1 + 1)
+{% endcall %}
+"""
+
+
+@pytest.fixture(scope="session")
+def edited_base(tmp_path_factory) -> Path:
+    """EDITED built once (HTML included, without the companion: an edit's path is the subject)."""
+    base = tmp_path_factory.mktemp("edited")
+    deck = write_deck(base / "deck", {"ch1.md.j2": EDITED})
+    proc = build(deck, base / "out", "--accept", companion="off")
+    assert proc.returncode == 0, proc.stderr
+    return base
+
+
+@pytest.fixture
+def built_before(edited_base, tmp_path) -> tuple[Path, Path]:
+    """This test's copy of EDITED and its outputs (the files' times kept: they say whether a source is
+    newer than deck.html): (deck template, output folder)."""
+    shutil.copytree(edited_base / "deck", tmp_path / "deck")
+    shutil.copytree(edited_base / "out", tmp_path / "out", symlinks=True)
+    return tmp_path / "deck" / "deck.md.j2", tmp_path / "out"
 
 
 def browser_required() -> bool:

@@ -39,7 +39,7 @@ def not_run():
 def test_features_of_the_format(tmp_path, deck_dir):
     deck = write_deck(deck_dir, {"ch.md.j2": CHAPTER})
     (tmp_path / "pyproject.toml").write_text(f"[tool.deckbuild]\ncode_dirs = [{str(ROOT / 'code')!r}]\n")
-    proc = build(deck, tmp_path / "out", "--accept", "--no-html")
+    proc = build(deck, tmp_path / "out", "--accept", "--no-html")  # the companion checks every feature too
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
 
@@ -70,10 +70,10 @@ print(0.1 + 0.2)
 {% endcall %}
 """
     deck = write_deck(deck_dir, {"ch.md.j2": chapter})
-    assert build(deck, tmp_path / "out", "--accept", "--no-html").returncode == 0
+    assert build(deck, tmp_path / "out", "--accept", "--no-html", companion="off").returncode == 0
     strict = chapter.replace("{% call expect() %}", "{% call expect(rtol=0) %}")
     write_deck(deck_dir, {"ch.md.j2": strict})
-    proc = build(deck, tmp_path / "out", "--accept", "--no-html")
+    proc = build(deck, tmp_path / "out", "--accept", "--no-html", companion="off")
     assert proc.returncode == 4
     assert "+0.30000000000000004" in proc.stderr
 
@@ -88,7 +88,7 @@ def test_figure_reference_uses_marpit_sizing(tmp_path, deck_dir):
         "if __name__ == '__main__':\n    main(sys.argv[1])\n"
     )
     deck = write_deck(deck_dir, {"ch.md.j2": '{= figure("dot.svg", width=300) =}\n'})
-    proc = build(deck, tmp_path / "out", "--accept", "--no-html")
+    proc = build(deck, tmp_path / "out", "--accept", "--no-html", companion="off")
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
     assert "![w:300px center](figures/dot.svg)" in md
@@ -103,7 +103,7 @@ def test_snippets_of_a_chapter_share_state_and_chapters_do_not(tmp_path, deck_di
             "b.md.j2": "{% call run() %}\nprint('x' in globals())\n{% endcall %}\n",
         },
     )
-    proc = build(deck, tmp_path / "out", "--accept", "--no-html")
+    proc = build(deck, tmp_path / "out", "--accept", "--no-html", companion="off")
     assert proc.returncode == 0, proc.stderr
     md = (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
     assert "```text\n42\n```" in md
@@ -112,7 +112,7 @@ def test_snippets_of_a_chapter_share_state_and_chapters_do_not(tmp_path, deck_di
 
 def test_echo_false_hides_code_but_keeps_it_in_the_notebook(tmp_path, deck_dir):
     deck = write_deck(deck_dir, {"ch.md.j2": "{% call run(echo=False) %}\nimport math\n{% endcall %}\n"})
-    assert build(deck, tmp_path / "out", "--accept", "--no-html").returncode == 0
+    assert build(deck, tmp_path / "out", "--accept", "--no-html", companion="off").returncode == 0
     assert "import math" not in (tmp_path / "out" / "deck.md").read_text(encoding="utf-8")
     nb = json.loads((tmp_path / "out" / "deck.ipynb").read_text(encoding="utf-8"))
     assert any("".join(c["source"]) == "import math" for c in nb["cells"] if c["cell_type"] == "code")

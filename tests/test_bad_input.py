@@ -42,13 +42,13 @@ def broken(good, tmp_path):
     shutil.copytree(good / "out", tmp_path / "out")
     before = tree_digest(tmp_path / "out")
 
-    def run(chapter: str | bytes, *args, **kw):
+    def run(chapter: str | bytes, *args, companion="strict", **kw):
         path = tmp_path / "deck" / "ch.md.j2"
         if isinstance(chapter, bytes):
             path.write_bytes(chapter)
         else:
             path.write_text(chapter, encoding="utf-8")
-        proc = build(tmp_path / "deck" / "deck.md.j2", tmp_path / "out", *args, **kw)
+        proc = build(tmp_path / "deck" / "deck.md.j2", tmp_path / "out", *args, companion=companion, **kw)
         assert proc.returncode != 0, proc.stderr
         assert tree_digest(tmp_path / "out") == before, "a failed build changed the previous outputs"
         assert not list((tmp_path / "out").glob(".staging-*"))
@@ -79,24 +79,27 @@ def test_syntax_error(broken):
     assert proc.returncode == 3
     line = error_line(proc)
     assert "syntax error" in line and re.search(r"ch\.md\.j2:\d+: slide 2: ", line), line
+    assert "running" not in proc.stderr, "a kernel started for a deck that cannot run"  # nor the companion's
 
 
 def test_timeout(broken):
     started = time.monotonic()
     proc = broken(
-        GOOD.replace("{% call run() %}", "{% call run(timeout=1) %}").replace(
+        GOOD.replace("{% call run() %}", "{% call run(timeout=0.3) %}").replace(
             'print("hello")', "while True: pass"
-        )
+        ),
+        companion="off",  # its kernel would loop for a second too: the timeout is the subject
     )
     assert time.monotonic() - started < 60
     assert proc.returncode == 3
     line = error_line(proc)
-    assert located(line, "ch.md.j2", 4, 2) and "1 s timeout" in line, line
+    assert located(line, "ch.md.j2", 4, 2) and "0.3 s timeout" in line, line
 
 
 def test_expected_output_differs(broken):
     proc = broken(
-        GOOD.replace("{% endcall %}", "{% endcall %}\n{% call expect() %}\nhello world\n{% endcall %}", 1)
+        GOOD.replace("{% endcall %}", "{% endcall %}\n{% call expect() %}\nhello world\n{% endcall %}", 1),
+        companion="off",
     )
     assert proc.returncode == 4
     line = error_line(proc)
@@ -119,7 +122,7 @@ def test_undefined_name(broken):
 
 
 def test_figure_not_produced(broken):
-    proc = broken(GOOD.replace("text", '{= figure("missing.svg") =}'))
+    proc = broken(GOOD.replace("text", '{= figure("missing.svg") =}'), companion="off")
     assert proc.returncode == 6
     line = error_line(proc)
     assert located(line, "ch.md.j2", 11, 3) and "missing.svg" in line, line
@@ -190,7 +193,7 @@ def test_output_of_several_megabytes_is_cut_on_the_slide(tmp_path, deck_dir):
 def test_output_with_fences_and_rules_keeps_the_slides(tmp_path, deck_dir):
     chapter = '## One\n\n{% call run() %}\nprint("```\\n---\\n````\\n***")\n{% endcall %}\n\n---\n\n## Two\n'
     deck = write_deck(deck_dir, {"ch.md.j2": chapter})
-    proc = build(deck, tmp_path / "out", "--accept")
+    proc = build(deck, tmp_path / "out", "--accept", companion="off")
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / "out" / "deck.html").read_text(encoding="utf-8")
     assert html.count('<section id="') == 3  # title, One, Two

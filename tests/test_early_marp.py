@@ -3,27 +3,9 @@ whole of the build's own work before the Markdown exists, so it must not wait fo
 
 import pytest
 
-from conftest import build, write_deck
+from conftest import EDITED
 from deckbuild import marp, pipeline, templates
 from deckbuild.errors import TemplateError
-
-CHAPTER = """\
-## 見出し
-
-本文です。
-
-{% call run() %}
-print(1 + 1)
-{% endcall %}
-"""
-
-
-@pytest.fixture
-def built(tmp_path):
-    deck = write_deck(tmp_path / "deck", {"ch1.md.j2": CHAPTER})
-    out = tmp_path / "out"
-    assert build(deck, out, "--accept").returncode == 0
-    return deck, out
 
 
 def in_process(deck, out, monkeypatch) -> list[str]:
@@ -41,7 +23,9 @@ def in_process(deck, out, monkeypatch) -> list[str]:
 
     monkeypatch.setattr(marp.Render, "__init__", render_started)
     monkeypatch.setattr(templates, "render", templates_rendered)
-    opts = pipeline.Options(deck=deck, out=out, figures_src=deck.parent / "figures_src", log=lambda m: None)
+    opts = pipeline.Options(
+        deck=deck, out=out, figures_src=deck.parent / "figures_src", log=lambda m: None, companion="off"
+    )
     try:
         pipeline.build(opts)
     finally:
@@ -49,18 +33,18 @@ def in_process(deck, out, monkeypatch) -> list[str]:
     return order
 
 
-def test_an_edit_starts_marp_before_the_templates_render(built, monkeypatch):
-    deck, out = built
-    (deck.parent / "ch1.md.j2").write_text(CHAPTER.replace("本文です。", "本文を直した。"), encoding="utf-8")
+def test_an_edit_starts_marp_before_the_templates_render(built_before, monkeypatch):
+    deck, out = built_before
+    (deck.parent / "ch1.md.j2").write_text(EDITED.replace("本文です。", "本文を直した。"), encoding="utf-8")
     assert in_process(deck, out, monkeypatch)[:2] == ["marp", "templates"]
     assert "本文を直した。" in (out / "deck.html").read_text(encoding="utf-8")
     assert not list((out / ".cache" / "marp").glob("early-*"))
 
 
-def test_a_template_error_stops_the_early_marp_and_leaves_the_outputs(built, monkeypatch):
-    deck, out = built
+def test_a_template_error_stops_the_early_marp_and_leaves_the_outputs(built_before, monkeypatch):
+    deck, out = built_before
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    (deck.parent / "ch1.md.j2").write_text(CHAPTER + "{= nowhere =}\n", encoding="utf-8")
+    (deck.parent / "ch1.md.j2").write_text(EDITED + "{= nowhere =}\n", encoding="utf-8")
     with pytest.raises(TemplateError):
         in_process(deck, out, monkeypatch)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

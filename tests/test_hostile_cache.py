@@ -198,10 +198,10 @@ CHAPTER = "## B\n\n{% call run() %}\nprint(sum(range(10)))\n{% endcall %}\n"
 def test_a_hand_edited_output_is_rerun_and_never_accepted(tmp_path):
     deck = write_deck(tmp_path / "deck", {"b.md.j2": CHAPTER})
     out = tmp_path / "out"
-    assert build(deck, out, "--accept", "--no-html").returncode == 0
+    assert build(deck, out, "--accept", "--no-html", companion="off").returncode == 0
     entry = out / ".cache" / "chapters" / "b.json"
     rewrite(entry, lambda d: d["payload"]["results"][0].update(text="46\n"))
-    proc = build(deck, out, "--accept", "--no-html")
+    proc = build(deck, out, "--accept", "--no-html", companion="off")
     assert proc.returncode == 0, proc.stderr
     assert "chapter b: running 1 cell(s) (cache entry corrupt: " in proc.stderr
     recorded = json.loads((deck.parent / "snapshots" / "b.json").read_text())
@@ -214,10 +214,10 @@ def test_a_truncated_cached_figure_is_never_published(tmp_path):
     (deck.parent / "figures_src").mkdir()
     (deck.parent / "figures_src" / "plots.py").write_text(SCRIPT)
     out = tmp_path / "out"
-    assert build(deck, out, "--no-html").returncode == 0, "first build"
+    assert build(deck, out, "--no-html", companion="off").returncode == 0, "first build"
     whole = (out / "figures" / "plot.svg").read_bytes()
     truncate(out / ".cache" / "figure-files" / "plots" / "plot.svg")
-    proc = build(deck, out, "--no-html")
+    proc = build(deck, out, "--no-html", companion="off")
     assert proc.returncode == 0, proc.stderr
     assert "ran (cache entry corrupt: figure file plot.svg does not match its digest)" in proc.stderr
     assert (out / "figures" / "plot.svg").read_bytes() == whole

@@ -62,7 +62,7 @@ def test_marp_falling_back_to_its_default_theme_fails_the_build(tmp_path):
     front = (tmp_path / "deck" / "deck.md.j2").read_text().replace("theme: docker", "theme: ghost")
     (tmp_path / "deck" / "deck.md.j2").write_text(front)
     (tmp_path / "deck" / "themes" / "ghost.css").write_text('section::after { content: "@theme ghost"; }\n')
-    proc = build(deck, tmp_path / "out", "--accept")
+    proc = build(deck, tmp_path / "out", "--accept", companion="off")
     assert proc.returncode == 8
     assert "did not apply theme 'ghost'" in error_line(proc)
     assert not (tmp_path / "out" / "deck.html").exists()

@@ -257,7 +257,8 @@ def served(tmp_path, monkeypatch):
             pass  # quiet
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # polled every 0.05 s, not 0.5: shutdown() waits for the next poll
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     monkeypatch.setenv("ZERODL_MNIST_MIRROR", f"http://127.0.0.1:{server.server_port}/")
     yield site, files, requested

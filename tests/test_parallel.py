@@ -5,6 +5,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import MEMO_FIGURE, build, error_line, tree_digest, write_deck
 
 # Each chapter records when its kernel process started and when its cells ran, in STAMPS.
@@ -117,34 +119,39 @@ def run_build(deck: Path, out: Path, jobs: int, stamp_file: Path, *args):
     return build(deck, out, "--no-html", *args, env=env)
 
 
-def test_parallel_build_is_byte_identical_and_runs_chapters_at_once(tmp_path):
-    deck = small_deck(tmp_path / "deck")
-    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
-    one = run_build(deck, serial, 1, tmp_path / "one.txt", "--accept")
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    """The small deck built one chapter at a time, then three at once, each build recording its stamps."""
+    base = tmp_path_factory.mktemp("parallel")
+    deck = small_deck(base / "deck")
+    one = run_build(deck, base / "serial", 1, base / "one.txt", "--accept")
     assert one.returncode == 0, one.stderr
-    many = run_build(deck, parallel, 3, tmp_path / "many.txt")
+    many = run_build(deck, base / "parallel", 3, base / "many.txt")
     assert many.returncode == 0, many.stderr
+    return base
+
+
+def test_parallel_build_is_byte_identical_and_runs_chapters_at_once(both):
+    serial, parallel = both / "serial", both / "parallel"
     assert tree_digest(serial) == tree_digest(parallel)
     md = (parallel / "deck.md").read_text(encoding="utf-8")
     assert "UserWarning: ゆっくり" in md and "training once" in md
     assert "BLAS threads: 1" in md  # one each: three kernels at once do not fight over the cores
 
     # one at a time: no two chapters' cells overlap, yet the next kernel starts while the previous chapter runs
-    alone = sorted(stamps(tmp_path / "one.txt").values(), key=lambda s: s[1])
+    alone = sorted(stamps(both / "one.txt").values(), key=lambda s: s[1])
     assert all(a[2] <= b[1] for a, b in itertools.pairwise(alone))
     assert any(b[0] < a[2] for a, b in itertools.pairwise(alone)), alone
     # three at once: the chapters' cells overlap in time
-    at_once = stamps(tmp_path / "many.txt").values()
+    at_once = stamps(both / "many.txt").values()
     assert max(s[1] for s in at_once) < min(s[2] for s in at_once), at_once
 
 
-def test_the_memo_is_shared_by_chapters_and_figures_of_a_build(tmp_path):
-    deck = small_deck(tmp_path / "deck")
-    out = tmp_path / "out"
-    proc = run_build(deck, out, 2, tmp_path / "stamps.txt", "--accept")
-    assert proc.returncode == 0, proc.stderr
-    assert len(list((out / ".cache" / "memo").rglob("*.pkl"))) == 1  # one entry: computed once
+def test_the_memo_is_shared_by_chapters_and_figures_of_a_build(both, tmp_path):
+    for out in (both / "serial", both / "parallel"):
+        assert len(list((out / ".cache" / "memo").rglob("*.pkl"))) == 1, out  # one entry: computed once
     figures_only = tmp_path / "figures-only"
+    deck = both / "deck" / "deck.md.j2"
     env = {"PYTHONPATH": os.pathsep.join([str(deck.parent), os.environ.get("PYTHONPATH", "")])}
     assert build(deck, figures_only, "--figures", env=env).returncode == 0  # `make figures` keeps it too
     assert len(list((figures_only / ".cache" / "memo").rglob("*.pkl"))) == 1
@@ -159,7 +166,7 @@ def test_the_longest_chapter_starts_first_once_its_duration_is_known(tmp_path):
                 "ch1", "## 速い\n\n{% call run(output=False) %}\nSLOW = 0\n{% endcall %}\n" + slow
             ),
             "ch2_slow.md.j2": chapter(
-                "ch2", "## 遅い\n\n{% call run(output=False) %}\nSLOW = 1.5\n{% endcall %}\n" + slow
+                "ch2", "## 遅い\n\n{% call run(output=False) %}\nSLOW = 1.0\n{% endcall %}\n" + slow
             ),
         },
     )

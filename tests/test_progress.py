@@ -25,7 +25,14 @@ print("done")
 
 def test_a_log_gets_plain_progress_lines_naming_chapter_cell_and_time(tmp_path):
     deck = write_deck(tmp_path / "deck", {"ch1_slow.md.j2": SLOW})
-    proc = build(deck, tmp_path / "out", "--no-html", "--accept", env={"DECKBUILD_PROGRESS_INTERVAL": "0.5"})
+    proc = build(
+        deck,
+        tmp_path / "out",
+        "--no-html",
+        "--accept",
+        env={"DECKBUILD_PROGRESS_INTERVAL": "0.5"},
+        companion="off",
+    )
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if line.startswith("progress ")]
     assert lines, proc.stderr

@@ -63,7 +63,7 @@ def test_every_slide_points_at_its_first_line_in_its_own_template(deck_dir):
 def test_the_build_publishes_the_map_beside_the_deck(deck_dir, tmp_path):
     deck = write_deck(deck_dir, {"a.md.j2": CHAPTER_A})
     # chapter A's visible print(x) needs its hidden x = 1: not self-sufficient, which is not the point here
-    proc = build(deck, tmp_path / "out", "--no-html", "--accept", "--companion=warn")
+    proc = build(deck, tmp_path / "out", "--no-html", "--accept", companion="off")
     assert proc.returncode == 0, proc.stderr
     published = json.loads((tmp_path / "out" / "deck.map.json").read_text(encoding="utf-8"))
     assert [o["slide"] for o in published] == [1, 2, 3, 4]
