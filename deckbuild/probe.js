@@ -23,6 +23,24 @@ async (opts) => {
 
   await document.fonts.ready;
   await Promise.all([...document.images].map((img) => (img.complete ? null : img.decode().catch(() => null))));
+  // Marp shrinks wide code from a ResizeObserver, frames after the load: on a busy machine the first
+  // measurement could see a code block not yet scaled. Wait until every scaler's viewBox holds still
+  // for two frames (at most ~2 s).
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  const scaled = () =>
+    [...document.querySelectorAll("[data-auto-scaling]")]
+      .map((el) => {
+        const scaler = el.shadowRoot && el.shadowRoot.querySelector("marp-auto-scaling");
+        const svg = scaler && scaler.shadowRoot && scaler.shadowRoot.querySelector("svg");
+        return svg ? svg.getAttribute("viewBox") : "-";
+      })
+      .join("|");
+  for (let i = 0, last = null, still = 0; i < 120 && still < 2; i += 1) {
+    await frame();
+    const now = scaled();
+    still = now === last ? still + 1 : 0;
+    last = now;
+  }
 
   const slides = [];
   let marker = 0;

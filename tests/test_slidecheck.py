@@ -325,3 +325,43 @@ def test_japanese_must_be_drawn_by_a_japanese_font_it_asks_for(family, fonts, ve
         assert message is None
     else:
         assert message and verdict in message
+
+
+WIDE_CODE = """## Plain
+
+Nothing here.
+
+---
+
+## Code too wide for the slide
+
+{% call display() %}
+answer = "{= "and on " * 30 =}"
+{% endcall %}
+"""
+
+
+def test_probe_waits_for_marp_to_scale_code_after_a_layout_change(chromium, deck_dir, tmp_path):
+    """Marp scales code from a ResizeObserver, which runs only between frames. The check makes every slide
+    visible and then measures; here both happen in one task, so a probe that measured at once would see the
+    second slide's code before Marp shrank it (as a busy machine sometimes did) and miss the finding."""
+    from deckbuild import browser
+
+    deck = write_deck(deck_dir, {"ch.md.j2": WIDE_CODE})
+    proc = build(deck, tmp_path / "out", companion="off")
+    assert proc.returncode == 0, proc.stderr
+    html = (tmp_path / "out" / "deck.html").resolve()
+    probe = slidecheck.PROBE.read_text(encoding="utf-8").strip().rstrip(";")
+    together = (
+        "async (opts) => { const style = document.createElement('style');"
+        f" style.textContent = {slidecheck.ALL_ON_SCREEN!r}; document.head.append(style);"
+        f" return await ({probe})(opts); }}"
+    )
+    options = {"tolerance": slidecheck.TOLERANCE_PX, "minFontPx": slidecheck.MIN_FONT_PX}
+    with browser.page() as page:
+        for attempt in range(6):  # an unwaited probe loses this race most times, not every time
+            page.goto(html.as_uri(), wait_until="load")
+            slides = page.evaluate(together, options)
+            kinds = {s["number"]: {f["kind"] for f in s["findings"]} for s in slides}
+            assert kinds[3] == {"small"}, (attempt, kinds)
+            assert kinds[2] == set()
