@@ -6,10 +6,12 @@ Usage: build.py [DECK] [-o OUT] [--accept] [--figures] [--force] [--no-html]
 """
 
 import argparse
+import atexit
 import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -145,5 +147,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def leave(code: int) -> None:
+    """Exit without the interpreter's teardown, which frees every object one by one: 50–80 ms after a
+    prose edit's build, when nothing is left to release (the build stopped what it started, removed its
+    temp folder and closed its files). Exit handlers still run; a thread still running gets a normal exit."""
+    if any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    leave(main())
