@@ -102,7 +102,8 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def test_build_py_leaves_without_the_interpreters_teardown_but_runs_exit_handlers(tmp_path):
     deck = write_deck(tmp_path / "deck", {"ch1.md.j2": CHAPTER})
     out = tmp_path / "out"
-    command = [sys.executable, "-c", LEAVE_SPY, str(BUILD), str(deck), "-o", str(out), "--no-html", "--accept"]
+    build_py = [str(BUILD), str(deck), "-o", str(out), "--no-html", "--accept"]
+    command = [sys.executable, "-c", LEAVE_SPY, *build_py]
     proc = subprocess.run(
         [*command, "--figures-src", str(deck.parent / "figures_src")], capture_output=True, text=True
     )
