@@ -7,6 +7,7 @@ import shutil
 import sys
 import sysconfig
 import tempfile
+import threading
 from functools import cache
 from hashlib import sha256
 from pathlib import Path
@@ -44,6 +45,17 @@ def digest(value) -> str:
 
 def file_sha256(path: Path) -> str:
     return sha256(path.read_bytes()).hexdigest()
+
+
+# Figure scripts' cache entries are checked in threads at once, and share dependencies (a 6 MB font): without
+# the lock each thread would read and hash the file while the other does
+_reading = threading.Lock()
+
+
+def digest_once(path: str) -> str | None:
+    """file_digest, one thread at a time: a file is read once per build however many entries depend on it."""
+    with _reading:
+        return file_digest(path)
 
 
 @cache
@@ -96,11 +108,11 @@ def dependencies(modules: list[str], reads: list[str]) -> dict[str, str]:
         if path.startswith(home_dirs) or not os.path.isfile(path):
             continue
         keep.add(path)
-    return {shown(p): file_digest(p) for p in sorted(keep)}
+    return {shown(p): digest_once(p) for p in sorted(keep)}
 
 
 def changed(deps: dict[str, str]) -> list[str]:
-    return [path for path, known in deps.items() if file_digest(absolute(path)) != known]
+    return [path for path, known in deps.items() if digest_once(absolute(path)) != known]
 
 
 class Cache:

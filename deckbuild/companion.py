@@ -11,7 +11,6 @@ The verdict is cached per chapter on the same kind of inputs as the chapter itse
 """
 
 import contextlib
-import os
 import tempfile
 import threading
 import time
@@ -25,8 +24,6 @@ from .compare import diff
 from .errors import CompanionError, Where
 from .notebook import code_cell, notebook_of, validate, writes
 
-MODES = ("strict", "warn", "off")
-ENV = "DECK_COMPANION"  # the default mode when --companion is not given
 PREFIX = "the slides are not self-sufficient: "
 
 # Hidden and not published: forget what the build's set-up (kernel.SETUP) gave the kernel. Another seed
@@ -56,11 +53,6 @@ VERDICT = {
     True: "上から順に実行すると、スライドと同じ出力になる（ビルドが新しいカーネルで実行して確かめている）。",
     False: "**まだスライドと同じ出力にならないセルがある**（ビルドの警告 “not self-sufficient” を参照）。",
 }
-
-
-def mode_from_env() -> str:
-    """The default of --companion: $DECK_COMPANION, else strict."""
-    return os.environ.get(ENV) or "strict"
 
 
 def plan(rendering) -> dict[str, list[Cell]]:

@@ -179,8 +179,10 @@ def check_theme(markdown: Path, html: Path) -> None:
     theme = slides.front_matter(text).get("theme") or (directives[-1][1] if directives else None)
     if not theme:
         return
-    for n, section in enumerate(re.findall(r"<section\b[^>]*>", html.read_text(encoding="utf-8")), 1):
-        if f'data-theme="{theme}"' not in section:
+    wanted = f'data-theme="{theme}"'.encode()
+    # the HTML's bytes, not its text: this runs after marp-cli, and decoding 2 MB of deck takes longer than this
+    for n, section in enumerate(re.findall(rb"<section\b[^>]*>", html.read_bytes()), 1):
+        if wanted not in section:
             raise ToolError(
                 f"marp-cli did not apply theme {theme!r} to slide {n} (is its CSS valid?)",
                 Where(markdown.name, 1, n),

@@ -15,6 +15,7 @@ from . import (
     companion,
     config,
     figures,
+    headstart,
     kernel,
     lint,
     marp,
@@ -28,7 +29,7 @@ from . import (
 )
 from .cells import Cell, CellResult
 from .compare import diff, matches
-from .errors import DeckError, ExpectationError, ToolError
+from .errors import DeckError, ExpectationError
 from .tags import of as tag_of
 
 
@@ -233,40 +234,6 @@ def lint_once(
     lint_cache.store("deck.md", key, {}, {"passed": True})
 
 
-def early_marp(opts: Options, theme_dir: Path) -> marp.Render | None:
-    """marp-cli for deck.html, started before the Markdown exists when a source of the deck is newer than
-    the published deck.html (an edit), so that node's start-up overlaps rendering the templates and
-    running the cells. A guess: when it is wrong, start_marp stops it or starts marp-cli itself."""
-    if not opts.html or not opts.deck.is_file():
-        return None
-    try:
-        made = 0.0 if opts.force else (opts.out / "deck.html").stat().st_mtime
-        folder = opts.deck.parent
-        sources = [*folder.glob("*.j2"), *folder.glob("*/*.j2"), *theme_dir.glob("*.css")]
-        for code_dir in config.for_deck(folder).code_dirs:
-            sources += code_dir.rglob("*.py") if code_dir.is_dir() else []
-        if made and all(p.stat().st_mtime <= made for p in sources):
-            return None
-    except OSError:
-        pass
-    folder = opts.out / ".cache" / "marp"
-    folder.mkdir(parents=True, exist_ok=True)
-    return marp.Render(None, folder / f"early-{os.getpid()}.html", theme_dir)
-
-
-def start_early(opts: Options, theme_dir: Path, stack: contextlib.ExitStack) -> marp.Render | None:
-    """early_marp, stopped and its output removed when the build leaves `stack`. Without node or marp-cli it
-    starts nothing: marp.command() says so after the templates, as a build that starts it late does."""
-    try:
-        early = early_marp(opts, theme_dir)
-    except ToolError:
-        return None
-    if early is not None:
-        stack.callback(early.target.unlink, missing_ok=True)
-        stack.callback(early.stop)
-    return early
-
-
 def notes_key(markdown: str, opts: Options, marp_cache: cache.Cache) -> dict:
     """marp.notes_key (each slide's comments: a whole parse of deck.md), remembered for this very Markdown."""
     by_text = {"markdown": cache.digest(markdown), "marp-cli": marp.version()}
@@ -359,8 +326,13 @@ def publishes(opts: Options) -> set[str]:
     return PUBLISHES | (PUBLISHES_HTML if opts.html else set())
 
 
-def build(opts: Options) -> Report:
-    """Build the deck into opts.out; on any error nothing in opts.out changes."""
+UNTRIED = object()  # build's `started` when its caller did not try to start marp-cli
+
+
+def build(opts: Options, started=UNTRIED) -> Report:
+    """Build the deck into opts.out; on any error nothing in opts.out changes. `started`: the marp-cli that
+    build.py started for deck.html before it imported the engine (headstart.start), or None when it started
+    none; its caller stops it."""
     report = Report()
     opts.deck = opts.deck.resolve()
     cfg = config.for_deck(opts.deck.parent)
@@ -370,7 +342,9 @@ def build(opts: Options) -> Report:
     with contextlib.ExitStack() as stack:
         # node and marp-cli take longer to start than this process takes to fill the Markdown in: in a
         # folder built before (nothing to create), they start before anything else of an edit's build
-        early = start_early(opts, theme_dir, stack) if built_before else None
+        args = (opts.deck, opts.out, theme_dir, opts.html, opts.force, stack)
+        if started is UNTRIED:
+            started = headstart.start(*args) if built_before else None
         # What can fail without writing comes first: a clash or a bad deck creates no output folder.
         publish.apart(opts.out.resolve(), opts.deck.parent)
         publish.claim(opts.out, publishes(opts))
@@ -381,7 +355,7 @@ def build(opts: Options) -> Report:
             marp.command()  # fail before the long part when node or marp-cli is missing
         stack.enter_context(publish.exclusive(opts.out))
         if not built_before:
-            early = start_early(opts, theme_dir, stack)
+            started = headstart.start(*args)
         figures_build = figures.FigureBuild(figures_src, opts.out / ".cache", opts.log, opts.force, cfg)
         for cell in rendering.cells:
             kernel.precheck(cell)  # a syntax error is reported before any kernel starts, the companion's too
@@ -401,7 +375,7 @@ def build(opts: Options) -> Report:
             marp_cache = cache.Cache(opts.out / ".cache" / "marp")
             try:
                 if opts.html:  # marp-cli takes longest: start it first, stop it if the lint fails
-                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache, early)
+                    renders += start_marp("deck.html", markdown, theme_dir, opts, stage, marp_cache, started)
                 lint_once(markdown, stage, opts, rendering, theme_dir)
                 if opts.html:
                     renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
@@ -409,7 +383,7 @@ def build(opts: Options) -> Report:
                 companion.write(stage, notebooks)
                 for render, key in renders:
                     render.wait()
-                    if render is early:  # it wrote beside the cache: into stage with the others
+                    if render is started:  # it wrote beside the cache: into stage with the others
                         os.replace(render.target, stage / "deck.html")
                         render.target = stage / "deck.html"
                     marp_cache.store(

@@ -4,21 +4,27 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-from markdown_it import MarkdownIt
-
 # A byte-order mark before it is allowed: Marp reads the front matter after one, so must every check here.
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(.*?\n)---[ \t]*(?:\n|\Z)", re.DOTALL)
 HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
 THEME_DIRECTIVE = re.compile(r"^[ \t]*theme[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 
 
+# markdown-it is imported on first use (~40 ms): build.py starts marp-cli through marp.py, which imports
+# this module, before anything parses Markdown
+
+
 @lru_cache(maxsize=1)
-def parser() -> MarkdownIt:
+def parser():
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").enable("table")
 
 
 @lru_cache(maxsize=1)
-def block_parser() -> MarkdownIt:
+def block_parser():
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark").enable("table").disable("inline")
 
 

@@ -3,6 +3,8 @@
 import json
 import re
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -192,3 +194,26 @@ def test_notes_from_the_reduced_source_are_what_marp_writes_from_the_whole_deck(
         and "コードの中" not in notes
         and "div の中" not in notes
     )
+
+
+def test_threads_checking_entries_that_share_a_dependency_read_it_once(tmp_path, monkeypatch):
+    # figure scripts' entries are checked in threads at once, and share files such as a 6 MB font
+    shared = tmp_path / "font.ttf"
+    shared.write_bytes(b"glyphs" * 1000)
+    real, reads = cache.file_sha256, []
+
+    def slow(path):
+        reads.append(path)
+        time.sleep(0.2)  # long enough for the other thread to ask meanwhile
+        return real(path)
+
+    monkeypatch.setattr(cache, "file_sha256", slow)
+    cache.file_digest.cache_clear()
+    deps = {str(shared): real(shared)}
+    threads = [threading.Thread(target=cache.changed, args=(deps,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    cache.file_digest.cache_clear()
+    assert reads == [shared]

@@ -1,9 +1,13 @@
 """An edit in a folder built before starts marp-cli first of all: node's start-up is longer than the
 whole of the build's own work before the Markdown exists, so it must not wait for the templates."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from conftest import EDITED
+from conftest import BUILD, EDITED
 from deckbuild import marp, pipeline, templates
 from deckbuild.errors import TemplateError
 
@@ -39,6 +43,34 @@ def test_an_edit_starts_marp_before_the_templates_render(built_before, monkeypat
     assert in_process(deck, out, monkeypatch)[:2] == ["marp", "templates"]
     assert "本文を直した。" in (out / "deck.html").read_text(encoding="utf-8")
     assert not list((out / ".cache" / "marp").glob("early-*"))
+
+
+# build.py run as a user would, telling which parts of the engine were imported when marp-cli started
+SPY = """
+import runpy, subprocess, sys
+real = subprocess.Popen.__init__
+def spy(self, args, *rest, **kw):
+    if any("marp-cli" in str(a) for a in args):
+        engine = ("markdown_it", "jinja2", "nbformat", "deckbuild.pipeline", "deckbuild.companion")
+        print("marp started; engine imported:", [m for m in engine if m in sys.modules], file=sys.stderr)
+    real(self, args, *rest, **kw)
+subprocess.Popen.__init__ = spy
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_build_py_starts_marp_before_it_imports_the_engine(built_before):
+    deck, out = built_before
+    (deck.parent / "ch1.md.j2").write_text(EDITED.replace("本文です。", "本文を直した。"), encoding="utf-8")
+    command = [sys.executable, "-c", SPY, str(BUILD), str(deck), "-o", str(out)]
+    command += ["--figures-src", str(deck.parent / "figures_src")]
+    proc = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "DECK_COMPANION": "strict"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[0] == "marp started; engine imported: []"
+    assert "本文を直した。" in (out / "deck.html").read_text(encoding="utf-8")
 
 
 def test_a_template_error_stops_the_early_marp_and_leaves_the_outputs(built_before, monkeypatch):

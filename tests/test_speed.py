@@ -2,8 +2,9 @@
 
 import json
 import subprocess
+import sys
 
-from conftest import EDITED, build, write_deck
+from conftest import BUILD, EDITED, build, write_deck
 from deckbuild import marp
 
 
@@ -71,3 +72,30 @@ def test_the_notebook_json_is_what_nbformat_writes():
     expected = nbformat.writes(nbformat.from_dict(copy.deepcopy(nb)))
     assert notebook.writes(nb) == expected
     notebook.validate(nb)
+
+
+# build.py run as a user would, beside an object only the interpreter's teardown frees and an exit handler
+LEAVE_SPY = """
+import atexit, runpy, sys
+class Freed:
+    def __del__(self):
+        print("freed at teardown", file=sys.stderr)
+kept = Freed()
+atexit.register(print, "exit handler ran", file=sys.stderr)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_build_py_leaves_without_the_interpreters_teardown_but_runs_exit_handlers(tmp_path):
+    deck = write_deck(tmp_path / "deck", {"ch1.md.j2": EDITED})
+    out = tmp_path / "out"
+    build_py = [str(BUILD), str(deck), "-o", str(out), "--no-html", "--accept"]
+    command = [sys.executable, "-c", LEAVE_SPY, *build_py]
+    proc = subprocess.run(
+        [*command, "--figures-src", str(deck.parent / "figures_src")], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "exit handler ran" in proc.stderr
+    assert "freed at teardown" not in proc.stderr
+    assert (out / "deck.md").is_file()
