@@ -77,6 +77,16 @@ def shown(path: str) -> str:
         return path
 
 
+def surroundings(cfg, more_code: tuple[str, ...] = ()) -> dict:
+    """What a run's outputs depend on besides its own cells: package versions, the data settings the deck
+    names, and where its code comes from (another code folder may hold other modules of the same names)."""
+    return {
+        "versions": versions(cfg.cache_packages),
+        "settings": settings(cfg.cache_env),
+        "code": [shown(str(p)) for p in cfg.code_dirs] + list(more_code),
+    }
+
+
 def absolute(path: str) -> str:
     return path if os.path.isabs(path) else str(ROOT / path)
 

@@ -151,9 +151,7 @@ def key(cells: list[Cell], cfg: config.Config) -> dict:
     return {
         "cells": cache.digest([(c.kind, c.code, c.timeout) for c in cells]),
         "setup": cache.digest([kernel.SETUP, FRESH, SETUP]),
-        "versions": cache.versions(cfg.cache_packages),
-        "settings": cache.settings(cfg.cache_env),
-        "code": [cache.shown(str(p)) for p in cfg.code_dirs],
+        **cache.surroundings(cfg),
     }
 
 

@@ -60,10 +60,7 @@ def chapter_key(cells: list[Cell], cfg: config.Config) -> dict:
     return {
         "snippets": cache.digest([(c.kind, c.code) for c in cells]),
         "setup": cache.digest(kernel.SETUP),
-        "versions": cache.versions(cfg.cache_packages),
-        "settings": cache.settings(cfg.cache_env),
-        # another code folder or helper module may hold other modules of the same names
-        "code": [cache.shown(str(p)) for p in cfg.code_dirs] + [cfg.helpers],
+        **cache.surroundings(cfg, more_code=(cfg.helpers,)),  # value()/table() see the helper module too
     }
 
 
