@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -27,12 +28,13 @@ def scripts(src: Path) -> list[Path]:
     return [path for path in sorted(src.glob("*.py")) if main.search(path.read_text(encoding="utf-8"))]
 
 
-def run_script(script: Path, outdir: Path) -> dict:
+def run_script(script: Path, outdir: Path, slot=None) -> dict:
     """Run one script in a fresh interpreter; return its dependency report.
 
     The runner is a session of its own that dies with the build (PR_SET_PDEATHSIG); whatever the script
-    started and left running is killed with its process group. Its report is written beside `outdir`,
-    in the figure cache, so a killed build leaves nothing in the temp folder."""
+    started and left running is killed with its process group, and so is the runner when its job is
+    cancelled (`slot`: a failure elsewhere need not wait for a long script). Its report is written beside
+    `outdir`, in the figure cache, so a killed build leaves nothing in the temp folder."""
     deps_file = outdir.parent / f"{outdir.name}.deps.json"
     # stderr into a file, not a pipe: a process the script leaves running may hold a pipe open forever.
     err_file = outdir.parent / f"{outdir.name}.stderr.txt"
@@ -47,12 +49,23 @@ def run_script(script: Path, outdir: Path) -> dict:
                 start_new_session=True,
                 preexec_fn=leftovers.die_with_parent,
             )
+            finished = threading.Event()
+
+            def kill() -> None:
+                if not finished.is_set():  # once reaped, the group's number may belong to someone else
+                    with contextlib.suppress(OSError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+
             try:
+                if slot is not None:
+                    slot.on_cancel(kill)
                 proc.wait()
             finally:
-                with contextlib.suppress(OSError):
-                    os.killpg(proc.pid, signal.SIGKILL)
+                kill()
                 proc.wait()
+                finished.set()
+            if slot is not None:
+                slot.check()  # killed because the job was cancelled: not the script's failure
             err.seek(0)
             stderr = err.read()
         if proc.returncode != 0:
@@ -83,7 +96,7 @@ def figure_key(script: Path, cfg: Config) -> dict:
 
 
 def build_one(
-    script: Path, store: Path, figure_cache: cache.Cache, force: bool, cfg: Config = DEFAULTS
+    script: Path, store: Path, figure_cache: cache.Cache, force: bool, cfg: Config = DEFAULTS, slot=None
 ) -> tuple[dict[str, Path], str]:
     """Files the script produces (name → cached path), and why it ran ("" when it came from the cache)."""
     name = script.stem
@@ -96,7 +109,7 @@ def build_one(
             return {f: folder / f for f in payload["files"]}, ""
     fresh = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=store))
     try:
-        report = run_script(script, fresh)
+        report = run_script(script, fresh, slot)
         files = {p.name: cache.file_sha256(p) for p in sorted(fresh.iterdir()) if p.is_file()}
         cache.clear(folder)
         folder.unlink(missing_ok=True)  # a file where the figures' folder belongs
@@ -157,7 +170,7 @@ class FigureBuild:
             slot.turn()
             slot.doing(f"figure {script.name}")
         t = time.monotonic()
-        files, reason = build_one(script, self.store, self.figure_cache, self.force, self.cfg)
+        files, reason = build_one(script, self.store, self.figure_cache, self.force, self.cfg, slot)
         if reason:
             self.seconds[f"figure {script.name}"] = time.monotonic() - t
         state = f"ran ({reason}) in {time.monotonic() - t:.1f}s" if reason else "from cache"

@@ -223,3 +223,51 @@ def test_the_first_failure_in_deck_order_is_reported_and_the_rest_cancelled(tmp_
     if pid_file.exists():  # the never-ending chapter had started: its kernel is gone
         pid = int(pid_file.read_text())
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+FIGURE_FAILS = """
+import sys
+
+
+def main(outdir):
+    raise RuntimeError("図が描けない")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
+"""
+
+FIGURE_SLOW = """
+import os, sys, time
+
+
+def main(outdir):
+    with open(os.environ["STAMPS"] + ".figure", "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(60)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
+"""
+
+
+def test_a_failing_figure_script_cancels_a_long_one_without_waiting_for_it(tmp_path):
+    """With two jobs at once, a script that fails stops the slow one beside it (its process group is
+    killed): the build reports the failure at once instead of after the slow script's minute."""
+    deck = write_deck(tmp_path / "deck", {"ch1.md.j2": "## 章\n\n本文。\n"})
+    figures = tmp_path / "deck" / "figures_src"
+    figures.mkdir()
+    (figures / "a_fails.py").write_text(FIGURE_FAILS, encoding="utf-8")
+    (figures / "b_slow.py").write_text(FIGURE_SLOW, encoding="utf-8")
+    stamps = tmp_path / "stamps.txt"
+    started = time.monotonic()
+    proc = run_build(deck, tmp_path / "out", 2, stamps)
+    assert proc.returncode != 0
+    assert "a_fails.py" in error_line(proc) and "図が描けない" in proc.stderr
+    assert time.monotonic() - started < 30, proc.stderr
+    assert not (tmp_path / "out" / "deck.md").exists()  # nothing published
+    pid_file = Path(str(stamps) + ".figure")
+    if pid_file.exists():  # the slow script had started: it is gone
+        pid = int(pid_file.read_text())
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
