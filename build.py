@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 # Only what starts marp-cli: the rest of the engine is imported by run(), once node is starting (headstart.py)
-from deckbuild import ROOT, config, headstart, leftovers, publish
+from deckbuild import ROOT, browser, config, headstart, leftovers, publish
 from deckbuild.errors import DeckError, Interrupted
 
 COMPANION_MODES = ("strict", "warn", "off")  # the self-sufficiency check: fail, warn, or skip (companion.py)
@@ -64,11 +64,19 @@ def stop(signum, frame):
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C: kernel shut down, staging removed
 
 
+def planned(args: argparse.Namespace) -> set[str]:
+    """The names this build will publish into the output folder; all of them may be replaced."""
+    names = set(
+        publish.FIGURES if args.figures else publish.DECK | (set() if args.no_html else publish.DECK_HTML)
+    )
+    return names | (publish.PDF if args.pdf else set()) | (publish.IMAGES if args.images else set())
+
+
 def run(args: argparse.Namespace, deck: Path, out: Path, themes: Path, started):
     """The build and the views asked for, with the engine imported only now, while marp-cli (`started`,
     or None) starts. Returns the pipeline's report."""
-    from deckbuild import browser, exports, slidecheck
-    from deckbuild.pipeline import Options, build, build_figures, publishes, stderr_log
+    from deckbuild import exports, slidecheck
+    from deckbuild.pipeline import Options, build, build_figures, stderr_log
 
     opts = Options(
         deck=deck,
@@ -79,12 +87,6 @@ def run(args: argparse.Namespace, deck: Path, out: Path, themes: Path, started):
         force=args.force,
         companion=args.companion,
     )
-    planned = {"figures"} if args.figures else publishes(opts)
-    planned |= exports.PDF if args.pdf else set()
-    planned |= exports.IMAGES if args.images else set()
-    publish.claim(opts.out, planned)  # before the build: every step's outputs may be replaced
-    if args.pdf or args.images or args.check:
-        browser.find()  # without Chromium: one line at once, not after the whole build
     report = build_figures(opts) if args.figures else build(opts, started)
     if args.pdf:
         report.written += exports.pdf(opts.out, themes, stderr_log, opts.force)
@@ -113,7 +115,22 @@ def watch_deck(args: argparse.Namespace, deck: Path, out: Path, cfg: config.Conf
     return watch.run(command, [f for f in folders if f.is_dir()], out, args.port, stderr_log)
 
 
+def standard_streams() -> None:
+    """Started with stdin, stdout or stderr closed (`build.py >&-`), Python has no stream there, and the
+    next file opened would take the free descriptor, so a tool started later would write its messages
+    into it. Put /dev/null in each closed place first."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.dup2(
+                os.open(os.devnull, os.O_RDWR), fd
+            )  # not the build's to close: it lives as long as the build
+            setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115
+
+
 def main(argv: list[str] | None = None) -> int:
+    standard_streams()
     args = parse(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, stop)
     deck, out = args.deck.resolve(), args.out.resolve()
@@ -123,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         themes = cfg.theme_dir(deck.parent)
         if args.watch:
             return watch_deck(args, deck, out, cfg, themes)
+        # before anything starts or is written: a clash with files no build wrote, or no Chromium for a view
+        publish.claim(out, planned(args))
+        if args.pdf or args.images or args.check:
+            browser.find()  # without Chromium: one line at once, not after the whole build
         try:
             with leftovers.scratch(), contextlib.ExitStack() as stack:
                 # After an edit, node's start-up is the longest part of the build: in a folder built before,
@@ -156,8 +177,10 @@ def leave(code: int) -> None:
     if any(not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         sys.exit(code)
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # None when the build was started with that descriptor closed
+        if stream is not None:
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
     os._exit(code)
 
 

@@ -14,8 +14,7 @@ THUMB = (320, 180)  # a quarter of a slide
 COLUMNS = 5
 GAP = 16
 LABEL = 26
-PDF = {"deck.pdf"}  # what each export publishes into the output folder
-IMAGES = {"slides", "contact.png"}
+PDF, IMAGES = publish.PDF, publish.IMAGES  # what each export publishes into the output folder
 
 
 def key(out: Path, theme_dir: Path) -> dict:

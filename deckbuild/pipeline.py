@@ -314,8 +314,7 @@ def skeleton(nb: dict) -> dict:
     return {**nb, "cells": cells}
 
 
-PUBLISHES = {"deck.md", "deck.map.json", "deck.ipynb", "figures", "notebooks"}
-PUBLISHES_HTML = {"deck.html", "deck.notes.txt"}
+PUBLISHES, PUBLISHES_HTML = publish.DECK, publish.DECK_HTML
 
 
 def publishes(opts: Options) -> set[str]:

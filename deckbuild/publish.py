@@ -91,6 +91,15 @@ def owned(out: Path) -> set[str]:
     return set()
 
 
+# What each step publishes into the output folder: named here so that build.py can claim them before it
+# imports the rest of the engine (a refused build starts nothing and writes nothing).
+DECK = frozenset({"deck.md", "deck.map.json", "deck.ipynb", "figures", "notebooks"})
+DECK_HTML = frozenset({"deck.html", "deck.notes.txt"})
+FIGURES = frozenset({"figures"})
+PDF = frozenset({"deck.pdf"})
+IMAGES = frozenset({"slides", "contact.png"})
+
+
 def claim(out: Path, names: set[str]) -> None:
     """Refuse, before any work, an output folder where publishing `names` would replace what no build wrote."""
     if os.path.lexists(out) and not out.is_dir():

@@ -2,13 +2,15 @@
 whole of the build's own work before the Markdown exists, so it must not wait for the templates."""
 
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import BUILD, EDITED
+from conftest import BUILD, EDITED, build, error_line
 from deckbuild import marp, pipeline, templates
+from deckbuild.command import build_command
 from deckbuild.errors import TemplateError
 
 
@@ -81,3 +83,32 @@ def test_a_template_error_stops_the_early_marp_and_leaves_the_outputs(built_befo
         in_process(deck, out, monkeypatch)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not list((out / ".cache" / "marp").glob("early-*"))
+
+
+def test_a_refused_build_after_an_edit_starts_no_marp_and_writes_nothing(built_before, tmp_path):
+    """The clash refusal and the missing-Chromium refusal come before the early marp-cli start: nothing
+    runs and nothing is written (not even the marp cache folder) for a build that cannot go ahead."""
+    deck, out = built_before
+    (deck.parent / "ch1.md.j2").write_text(EDITED.replace("本文です。", "本文を直した。"), encoding="utf-8")
+    shutil.rmtree(out / ".cache")
+    (out / "deck.pdf").write_bytes(b"%PDF- the author's own file")
+    proc = build(deck, out, "--pdf", companion="off")
+    assert proc.returncode == 13 and "deck.pdf" in error_line(proc), proc.stderr
+    assert not (out / ".cache").exists()
+    (out / "deck.pdf").unlink()
+    proc = build(
+        deck, out, "--check", companion="off", env={"CHROME_PATH": str(tmp_path / "no-such-browser")}
+    )
+    assert proc.returncode == 8 and "is not an executable browser" in error_line(proc), proc.stderr
+    assert not (out / ".cache").exists()
+
+
+def test_a_build_started_with_stdout_and_stderr_closed_still_succeeds(built_before):
+    deck, out = built_before
+    (deck.parent / "ch1.md.j2").write_text(EDITED.replace("本文です。", "本文を直した。"), encoding="utf-8")
+    command = build_command(deck, out, figures_src=deck.parent / "figures_src")
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&- 2>&-', "sh", *command], env={**os.environ, "DECK_COMPANION": "off"}
+    )
+    assert proc.returncode == 0
+    assert "本文を直した。" in (out / "deck.html").read_text(encoding="utf-8")
