@@ -66,9 +66,7 @@ def stop(signum, frame):
 
 def planned(args: argparse.Namespace) -> set[str]:
     """The names this build will publish into the output folder; all of them may be replaced."""
-    names = set(
-        publish.FIGURES if args.figures else publish.DECK | (set() if args.no_html else publish.DECK_HTML)
-    )
+    names = publish.FIGURES if args.figures else publish.deck_names(html=not args.no_html)
     return names | (publish.PDF if args.pdf else set()) | (publish.IMAGES if args.images else set())
 
 

@@ -14,7 +14,6 @@ THUMB = (320, 180)  # a quarter of a slide
 COLUMNS = 5
 GAP = 16
 LABEL = 26
-PDF, IMAGES = publish.PDF, publish.IMAGES  # what each export publishes into the output folder
 
 
 def key(out: Path, theme_dir: Path) -> dict:

@@ -314,14 +314,6 @@ def skeleton(nb: dict) -> dict:
     return {**nb, "cells": cells}
 
 
-PUBLISHES, PUBLISHES_HTML = publish.DECK, publish.DECK_HTML
-
-
-def publishes(opts: Options) -> set[str]:
-    """The names a build publishes into opts.out, claimed before any work so that a clash fails at once."""
-    return PUBLISHES | (PUBLISHES_HTML if opts.html else set())
-
-
 UNTRIED = object()  # build's `started` when its caller did not try to start marp-cli
 
 
@@ -343,7 +335,7 @@ def build(opts: Options, started=UNTRIED) -> Report:
             started = headstart.start(*args) if built_before else None
         # What can fail without writing comes first: a clash or a bad deck creates no output folder.
         publish.apart(opts.out.resolve(), opts.deck.parent)
-        publish.claim(opts.out, publishes(opts))
+        publish.claim(opts.out, publish.deck_names(opts.html))  # a clash fails before any work
         # compiled templates are cached only in a folder a build already published to
         jinja_cache = opts.out / ".cache" / "jinja" if built_before else None
         rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
@@ -397,7 +389,7 @@ def build_figures(opts: Options) -> Report:
     """`make figures`: regenerate every figure and publish all of them to opts.out/figures."""
     report = Report()
     cfg = config.for_deck(opts.deck.resolve().parent)
-    publish.claim(opts.out, {"figures"})
+    publish.claim(opts.out, publish.FIGURES)
     with publish.exclusive(opts.out):
         produced = figures.build_all(figures_folder(opts, cfg), opts.out / ".cache", opts.log, True, cfg)
         with publish.staging(opts.out) as stage:

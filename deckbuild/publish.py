@@ -100,6 +100,11 @@ PDF = frozenset({"deck.pdf"})
 IMAGES = frozenset({"slides", "contact.png"})
 
 
+def deck_names(html: bool) -> frozenset[str]:
+    """What a deck build publishes: deck.html and the presenter notes only when it renders HTML."""
+    return DECK | DECK_HTML if html else DECK
+
+
 def claim(out: Path, names: set[str]) -> None:
     """Refuse, before any work, an output folder where publishing `names` would replace what no build wrote."""
     if os.path.lexists(out) and not out.is_dir():
