@@ -31,8 +31,20 @@ paginate: true
 """
 
 
-# A figure script drawing `trained(3)` from a deck's own `shared` module (a @memo the chapters use too):
+# A deck's own `shared` module with an expensive result behind @memo, and a figure script drawing it:
 # the small decks of test_parallel and test_determinism share one build's memo between chapters and figures.
+MEMO_MODULE = """\
+import numpy as np
+
+from deckbuild.memo import memo
+
+
+@memo
+def trained(n):
+    print("一度だけ学習する")
+    return np.random.default_rng(0).normal(size=n).round(6)
+"""
+
 MEMO_FIGURE = """\
 import sys
 from pathlib import Path

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import MEMO_FIGURE, build, tree_digest, write_deck
+from conftest import MEMO_FIGURE, MEMO_MODULE, build, tree_digest, write_deck
 from deckbuild.kernel import output_text
 
 CH_RANDOM = """\
@@ -71,18 +71,6 @@ print(trained(3).sum().round(6))
 {= figure("dots.svg", width=300) =}
 """
 
-SHARED = """\
-import numpy as np
-
-from deckbuild.memo import memo
-
-
-@memo
-def trained(n):
-    print("一度だけ学習する")
-    return np.random.default_rng(0).normal(size=n).round(6)
-"""
-
 
 def small_deck(folder: Path) -> Path:
     deck = write_deck(
@@ -90,7 +78,7 @@ def small_deck(folder: Path) -> Path:
         {"ch1_random.md.j2": CH_RANDOM, "ch2_warn.md.j2": CH_WARN, "ch3_memo.md.j2": CH_MEMO},
     )
     (folder / "code").mkdir()
-    (folder / "code" / "shared.py").write_text(SHARED, encoding="utf-8")
+    (folder / "code" / "shared.py").write_text(MEMO_MODULE, encoding="utf-8")
     (folder / "figures_src").mkdir()
     (folder / "figures_src" / "dots.py").write_text(MEMO_FIGURE, encoding="utf-8")
     (folder / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["code"]\n', encoding="utf-8")

@@ -345,18 +345,23 @@ def test_disk_full_while_staging_is_a_located_error(site, sandbox):
     sandbox.assert_clean()
 
 
-def test_sigterm_in_the_middle_of_the_swap_publishes_nothing(site, sandbox):
-    patch = """
+def signal_at_move(nth: int, name: str) -> str:
+    """A patch for run_build: the build sends itself signal `name` just before its nth move of the swap."""
+    return f"""
     import os, signal
     from deckbuild import publish
     real, calls = publish.move, []
     def move(source, target):
         calls.append(source)
-        if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGTERM)
+        if len(calls) == {nth}:
+            os.kill(os.getpid(), signal.{name})
         real(source, target)
     publish.move = move
     """
+
+
+def test_sigterm_in_the_middle_of_the_swap_publishes_nothing(site, sandbox):
+    patch = signal_at_move(2, "SIGTERM")
     site.chapter(GOOD + "\nnew words\n")
     proc = run_build(sandbox, site.deck, site.out, "--no-html", patch=patch)
     failed(proc, 130, "interrupted", "nothing was published")
@@ -365,17 +370,7 @@ def test_sigterm_in_the_middle_of_the_swap_publishes_nothing(site, sandbox):
 
 
 def test_a_build_killed_in_the_middle_of_the_swap_is_rolled_back_by_the_next(site, sandbox):
-    patch = """
-    import os, signal
-    from deckbuild import publish
-    real, calls = publish.move, []
-    def move(source, target):
-        calls.append(source)
-        if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGKILL)
-        real(source, target)
-    publish.move = move
-    """
+    patch = signal_at_move(3, "SIGKILL")
     site.chapter(GOOD + "\nnew words\n")
     killed = run_build(sandbox, site.deck, site.out, "--no-html", patch=patch)
     assert killed.returncode == -signal.SIGKILL

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MEMO_FIGURE, build, error_line, tree_digest, write_deck
+from conftest import MEMO_FIGURE, MEMO_MODULE, build, error_line, tree_digest, write_deck
 
 # Each chapter records when its kernel process started and when its cells ran, in STAMPS.
 STAMP = """\
@@ -74,17 +74,6 @@ print(trained(3))
 {= figure("dots.svg", width=300) =}
 """
 
-SHARED = """\
-import numpy as np
-from deckbuild.memo import memo
-
-
-@memo
-def trained(n):
-    print("training once")
-    return np.random.default_rng(0).normal(size=n).round(6)
-"""
-
 
 def small_deck(folder: Path) -> Path:
     deck = write_deck(
@@ -97,7 +86,7 @@ def small_deck(folder: Path) -> Path:
     )
     (folder / "figures_src").mkdir()
     (folder / "figures_src" / "dots.py").write_text(MEMO_FIGURE, encoding="utf-8")
-    (folder / "shared.py").write_text(SHARED, encoding="utf-8")
+    (folder / "shared.py").write_text(MEMO_MODULE, encoding="utf-8")
     return deck
 
 
@@ -135,7 +124,7 @@ def test_parallel_build_is_byte_identical_and_runs_chapters_at_once(both):
     serial, parallel = both / "serial", both / "parallel"
     assert tree_digest(serial) == tree_digest(parallel)
     md = (parallel / "deck.md").read_text(encoding="utf-8")
-    assert "UserWarning: ゆっくり" in md and "training once" in md
+    assert "UserWarning: ゆっくり" in md and "一度だけ学習する" in md
     assert "BLAS threads: 1" in md  # one each: three kernels at once do not fight over the cores
 
     # one at a time: no two chapters' cells overlap, yet the next kernel starts while the previous chapter runs
