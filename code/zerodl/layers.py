@@ -1,6 +1,7 @@
-"""第4章: 計算グラフのノードとしてのレイヤ。forward で値を、backward で微分を次へ渡す。
+"""第4章・第5章: 計算グラフのノードとしてのレイヤ。forward で値を、backward で微分を次へ渡す。
 
-どのレイヤも、1 件のデータ（1 次元の配列）でも N 件のミニバッチ（N 行の行列）でも同じように使える。
+BatchNormalization と Dropout は第5章のレイヤで、学習中（train_flg=True）と推論で振る舞いが変わる。
+そのほかのレイヤは、1 件のデータ（1 次元の配列）でも N 件のミニバッチ（N 行の行列）でも同じように使える。
 """
 
 import numpy as np
@@ -73,3 +74,57 @@ class SoftmaxWithLoss:
         if t.size != self.y.size:  # 正解ラベルの番号なら、one-hot 表現に直す
             t = np.eye(self.y.shape[-1], dtype=self.y.dtype)[t]
         return dout * (self.y - t) / batch_size
+
+
+class BatchNormalization:
+    """ミニバッチの中で、ノードごとに平均 0・分散 1 に揃えてから、γ 倍して β を足す。"""
+
+    def __init__(self, gamma, beta, momentum=0.9, eps=1e-7):
+        self.gamma, self.beta = gamma, beta
+        self.momentum, self.eps = momentum, eps
+        self.running_mean = self.running_var = None  # 推論で使う、学習中の平均と分散の移動平均
+
+    def forward(self, x, train_flg=True):
+        if self.running_mean is None:
+            self.running_mean = np.zeros(x.shape[1], dtype=x.dtype)
+            self.running_var = np.ones(x.shape[1], dtype=x.dtype)
+        if train_flg:
+            mu = x.mean(axis=0)
+            self.xc = x - mu
+            var = np.mean(self.xc**2, axis=0)
+            self.std = np.sqrt(var + self.eps)
+            self.xn = self.xc / self.std
+            self.running_mean = self.momentum * self.running_mean + (1 - self.momentum) * mu
+            self.running_var = self.momentum * self.running_var + (1 - self.momentum) * var
+        else:  # 推論では 1 件ずつでも同じ答えになるよう、学習中に覚えた平均と分散を使う
+            self.xn = (x - self.running_mean) / np.sqrt(self.running_var + self.eps)
+        return self.gamma * self.xn + self.beta
+
+    def backward(self, dout):
+        n = dout.shape[0]
+        self.dbeta = dout.sum(axis=0)
+        self.dgamma = np.sum(self.xn * dout, axis=0)
+        dxn = self.gamma * dout
+        dxc = dxn / self.std  # xn = xc / std の、xc を通る道
+        dstd = -np.sum(dxn * self.xc / self.std**2, axis=0)  # std を通る道
+        dvar = 0.5 * dstd / self.std
+        dxc += (2.0 / n) * self.xc * dvar  # var = mean(xc²) から xc へ
+        dmu = np.sum(dxc, axis=0)
+        return dxc - dmu / n  # xc = x - mean(x) から x へ
+
+
+class Dropout:
+    """学習中はノードをランダムに消し（出力 0）、推論ではすべて通して (1 - 消す割合) 倍する。"""
+
+    def __init__(self, dropout_ratio=0.5, seed=0):
+        self.dropout_ratio = dropout_ratio
+        self.rng = np.random.default_rng(seed)
+
+    def forward(self, x, train_flg=True):
+        if train_flg:
+            self.mask = self.rng.random(x.shape) > self.dropout_ratio  # 残すノードが True
+            return x * self.mask
+        return x * (1.0 - self.dropout_ratio)
+
+    def backward(self, dout):
+        return dout * self.mask  # 消したノードには勾配も流さない
