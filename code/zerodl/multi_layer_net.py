@@ -11,8 +11,6 @@ import numpy as np
 from zerodl.layers import Affine, BatchNormalization, Dropout, Relu, Sigmoid, SoftmaxWithLoss
 from zerodl.numerical import numerical_gradient
 
-ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
-
 
 def init_scale(weight_init_std, n_prev):
     """重みの標準偏差。数ならそのまま、"he" は √(2/n)、"xavier" は √(1/n)（n は前の層のノード数）。"""
@@ -39,35 +37,31 @@ class MultiLayerNet:
         dtype=np.float32,
     ):
         rng = np.random.default_rng(seed)
+        activation_layer = {"relu": Relu, "sigmoid": Sigmoid}[activation]
         sizes = [input_size, *hidden_size_list, output_size]
-        self.n_affine = len(sizes) - 1
+        self.n_affine = len(sizes) - 1  # Affine レイヤ（重み W）の数
         self.weight_decay_lambda = weight_decay_lambda
-        self.params = {}
+        self.params, self.layers = {}, OrderedDict()
         for i in range(1, self.n_affine + 1):
-            scale = init_scale(weight_init_std, sizes[i - 1])
-            self.params[f"W{i}"] = (scale * rng.standard_normal((sizes[i - 1], sizes[i]))).astype(dtype)
-            self.params[f"b{i}"] = np.zeros(sizes[i], dtype=dtype)
-            if use_batchnorm and i < self.n_affine:
+            W = init_scale(weight_init_std, sizes[i - 1]) * rng.standard_normal((sizes[i - 1], sizes[i]))
+            self.params[f"W{i}"], self.params[f"b{i}"] = W.astype(dtype), np.zeros(sizes[i], dtype=dtype)
+            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
+            if i == self.n_affine:
+                break  # 最後の Affine の後ろは Softmax-with-Loss だけ
+            if use_batchnorm:  # 5.3 節
                 self.params[f"gamma{i}"] = np.ones(sizes[i], dtype=dtype)
                 self.params[f"beta{i}"] = np.zeros(sizes[i], dtype=dtype)
-
-        self.layers = OrderedDict()
-        for i in range(1, self.n_affine):  # 隠れ層
-            self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
-            if use_batchnorm:
                 self.layers[f"BatchNorm{i}"] = BatchNormalization(
                     self.params[f"gamma{i}"], self.params[f"beta{i}"]
                 )
-            self.layers[f"{activation.capitalize()}{i}"] = ACTIVATIONS[activation]()
-            if use_dropout:
+            self.layers[f"{activation_layer.__name__}{i}"] = activation_layer()
+            if use_dropout:  # 5.4 節
                 self.layers[f"Dropout{i}"] = Dropout(dropout_ratio, seed=seed + i)
-        last = self.n_affine
-        self.layers[f"Affine{last}"] = Affine(self.params[f"W{last}"], self.params[f"b{last}"])
         self.lastLayer = SoftmaxWithLoss()
 
     def predict(self, x, train_flg=False):
-        for layer in self.layers.values():
-            if isinstance(layer, (BatchNormalization, Dropout)):  # 学習中と推論で振る舞いが変わるレイヤ
+        for name, layer in self.layers.items():
+            if name.startswith(("BatchNorm", "Dropout")):  # 学習中と推論で振る舞いが変わるレイヤ
                 x = layer.forward(x, train_flg)
             else:
                 x = layer.forward(x)
@@ -87,7 +81,7 @@ class MultiLayerNet:
         return np.mean(y == t)
 
     def numerical_gradient(self, x, t):
-        loss_W = lambda W: self.loss(x, t, train_flg=True)  # noqa: E731  W は使わない（params を直接動かす）
+        loss_W = lambda W: self.loss(x, t, train_flg=True)  # W は使わない（params の中身が直接動かされる）
         return {key: numerical_gradient(loss_W, param) for key, param in self.params.items()}
 
     def gradient(self, x, t):
