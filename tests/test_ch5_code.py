@@ -19,6 +19,7 @@ from zerodl.techniques import (
     hidden_activations,
     sample_hyperparameters,
     split_validation,
+    trajectories,
     trajectory,
 )
 from zerodl.trainer import fit
@@ -337,6 +338,18 @@ def test_trajectory_starts_at_the_start_and_takes_its_first_sgd_step_by_hand():
     # f = x²/20 + y²:  ∂f/∂x = x/10, ∂f/∂y = 2y;  at (-7, 2) that is (-0.7, 4), so SGD moves to (-6.335, -1.8)
     np.testing.assert_allclose(path[1], [x - 0.95 * x / 10, y - 0.95 * 2 * y], rtol=1e-12)
     np.testing.assert_allclose(path[1], [-6.335, -1.8], rtol=1e-12)
+
+
+def test_trajectories_first_steps_by_hand_and_all_end_near_the_minimum():
+    paths = trajectories()
+    # at (-7, 2) the gradient is (-0.7, 4).  Momentum (lr 0.1): v1 = -lr·g, the SGD step → (-6.93, 1.6).
+    # AdaGrad (lr 1.5) and Adam (lr 0.3) move each coordinate by lr·sign(g) first → (-5.5, 0.5), (-6.7, 1.7).
+    np.testing.assert_allclose(paths["Momentum"][1], [-7 + 0.1 * 0.7, 2 - 0.1 * 4], rtol=1e-12)
+    np.testing.assert_allclose(paths["AdaGrad"][1], [-5.5, 0.5], rtol=1e-6)
+    np.testing.assert_allclose(paths["Adam"][1], [-6.7, 1.7], rtol=1e-6)
+    for name, path in paths.items():
+        assert path.shape == (TRAJECTORY_STEPS + 1, 2), name
+        assert np.hypot(*path[-1]) < 0.15 * np.hypot(*TRAJECTORY_START), name  # the minimum is (0, 0)
 
 
 def test_split_validation_is_disjoint_sized_and_deterministic():
