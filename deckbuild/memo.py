@@ -7,10 +7,13 @@ A trained network that the slides, a figure script and a later chapter all need 
     @memo
     def trained(seed: int = 0) -> dict: ...
 
-An entry is keyed on the code the function depends on (its module's source and every project module
-that module imports, transitively), the data settings (the environment variables the build names in
-DECKBUILD_SETTINGS, plus any given as `@memo(env=(...))`), the build's salt (tool versions) and the
-arguments; a change to any of them computes again. Entries live in DECKBUILD_MEMO_DIR, which the build
+An entry is keyed on what the function computes: its own source, and everything it reads, followed
+through the globals its code names (functions and classes by their source, project modules by their
+files, constants by their values; Python's and installed packages' code by name, their versions being in
+the build's salt), the data settings (the environment variables the build names in DECKBUILD_SETTINGS,
+plus any given as `@memo(env=(...))`), the build's salt and the arguments; a change to any of them
+computes again. Where the function is defined is not part of it: the companion notebook, which types in
+a module's function with the same source, reads the entry the chapter computed. Entries live in DECKBUILD_MEMO_DIR, which the build
 points at OUT/.cache/memo for every kernel and figure script; without it (a learner's own notebook) the
 function simply runs. Each entry is a pickle behind its sha256, checked on load (a damaged entry is
 computed again), written atomically, and computed under a file lock, so two chapters running at once
@@ -31,6 +34,7 @@ import random
 import sys
 import sysconfig
 import tempfile
+import types
 from pathlib import Path
 
 MEMO_DIR = "DECKBUILD_MEMO_DIR"  # where entries live; unset: no memo, the function runs
@@ -120,12 +124,122 @@ def own_code(func) -> bytes:
         return func.__code__.co_code + repr(func.__code__.co_consts).encode()
 
 
+def _names(code) -> set[str]:
+    """Every global name a code object (and the functions, lambdas, comprehensions inside it) may read."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
+
+
+def _library(obj) -> bool:
+    """True for Python's own and installed packages' code (their versions are in the salt), False for the
+    project's modules and for what a notebook or script defines."""
+    code = getattr(obj, "__code__", None)
+    if code is not None:
+        return os.path.realpath(code.co_filename).startswith(_installed())
+    module_name = getattr(obj, "__module__", None)
+    if module_name in (None, "builtins"):
+        return True
+    if module_name == "__main__":
+        return False
+    module = sys.modules.get(module_name)
+    return module is None or _project_file(module) is None
+
+
+def np_array_types() -> tuple[type, ...]:
+    """NumPy's arrays and scalars, when NumPy is loaded (the engine does not import it for this)."""
+    np = sys.modules.get("numpy")
+    return (np.ndarray, np.generic) if np is not None else ()
+
+
+def _describe(value, out: "hashlib._Hash", seen: set[int]) -> None:
+    """Feed what a value means into the digest: code by its source and the globals it reads (recursively),
+    project modules by their files, data by its content. A function typed into a notebook with the same
+    source, reading equal globals, as one in a module, gets the same description: the two compute the same.
+    """
+    if isinstance(value, types.ModuleType):
+        out.update(f"module {value.__name__}\n".encode())
+        if _project_file(value) is not None:
+            for path in code_files(value.__name__):
+                out.update(Path(path).read_bytes())
+        return
+    if isinstance(value, type | types.FunctionType) or hasattr(value, "__wrapped__"):
+        if id(value) in seen:
+            out.update(f"again {getattr(value, '__qualname__', '?')}\n".encode())
+            return
+        seen.add(id(value))
+    if hasattr(value, "__wrapped__") and callable(value):  # a decorated function (@memo, functools.wraps)
+        out.update(b"wraps ")
+        _describe(value.__wrapped__, out, seen)
+    elif isinstance(value, types.FunctionType) and not _library(value):
+        out.update(f"function {value.__qualname__}\n".encode())
+        out.update(own_code(value))
+        for part in (value.__defaults__, value.__kwdefaults__):
+            _describe(part, out, seen)
+        for cell in value.__closure__ or ():  # the code it closes over; data there is state, not meaning
+            contents = cell.cell_contents
+            if callable(contents) or isinstance(contents, types.ModuleType):
+                _describe(contents, out, seen)
+        for name in sorted(_names(value.__code__)):
+            if name in value.__globals__:
+                out.update(f"global {name}\n".encode())
+                _describe(value.__globals__[name], out, seen)
+    elif isinstance(value, type) and not _library(value):
+        out.update(f"class {value.__qualname__}\n".encode())
+        for base in value.__bases__:
+            _describe(base, out, seen)
+        for name, attr in sorted(vars(value).items()):
+            if name in (
+                "__dict__",
+                "__weakref__",
+                "__module__",
+                "__doc__",
+                "__slotnames__",
+                "_abc_impl",
+            ):  # caches
+                continue
+            out.update(f"member {name}\n".encode())
+            if isinstance(attr, staticmethod | classmethod):
+                attr = attr.__func__
+            if isinstance(attr, property):
+                attr = (attr.fget, attr.fset, attr.fdel)
+            _describe(attr, out, seen)
+    elif callable(value) and hasattr(value, "__qualname__"):  # Python's or a package's: named, not read
+        out.update(f"library {getattr(value, '__module__', None)}.{value.__qualname__}\n".encode())
+    elif isinstance(value, list | tuple):
+        out.update(f"{type(value).__name__}[{len(value)}](".encode())
+        for item in value:
+            _describe(item, out, seen)
+        out.update(b")")
+    elif isinstance(value, dict):
+        out.update(f"dict[{len(value)}](".encode())
+        for k in sorted(value, key=repr):
+            _describe(k, out, seen)
+            _describe(value[k], out, seen)
+        out.update(b")")
+    elif isinstance(value, set | frozenset):
+        out.update(f"set[{len(value)}](".encode())
+        for item in sorted(value, key=repr):
+            _describe(item, out, seen)
+        out.update(b")")
+    elif value is None or isinstance(value, (bool, int, float, complex, str, bytes, *np_array_types())):
+        _canonical(value, out)
+    else:  # another object: its class (by code) and its state
+        _describe(type(value), out, seen)
+        try:
+            out.update(pickle.dumps(value, protocol=5))
+        except Exception:
+            out.update(repr(type(value)).encode())
+
+
 def key(func, args: tuple, kwargs: dict, env: tuple[str, ...]) -> str:
+    """The entry's name: what the function computes (its code and everything it reads, not where it is
+    defined, so a learner's notebook typing in a module's function shares its entry), the data settings,
+    the salt and the arguments."""
     h = hashlib.sha256()
-    h.update(f"{func.__module__}.{func.__qualname__}\n".encode())
-    h.update(own_code(func))
-    for path in code_files(func.__module__):
-        h.update(Path(path).read_bytes())
+    _describe(func, h, set())
     names = sorted({*filter(None, os.environ.get(SETTINGS, "").split(",")), *env})
     _canonical({n: os.environ.get(n) for n in names}, h)
     _canonical(os.environ.get(SALT, ""), h)
@@ -205,7 +319,8 @@ def memo(func=None, *, env: tuple[str, ...] = ()):
         folder = os.environ.get(MEMO_DIR)
         if not folder:
             return func(*args, **kwargs)
-        entry_dir = Path(folder) / f"{func.__module__}.{func.__qualname__}".replace("<", "").replace(">", "")
+        # named by the function alone: a notebook's copy of a module's function finds the module's entries
+        entry_dir = Path(folder) / func.__qualname__.replace("<", "").replace(">", "")
         entry_dir.mkdir(parents=True, exist_ok=True)
         path = entry_dir / f"{key(func, args, kwargs, env)}.pkl"
         found, stored = load(path)

@@ -145,3 +145,53 @@ def test_a_miss_leaves_the_global_random_state_as_a_hit_does(tmp_path, monkeypat
         noisy(2)
         after.append(np.random.rand())
     assert after[0] == after[1]
+
+
+# What a learner's notebook does: types in the module's function (same source) with the same imports.
+NOTEBOOK = (
+    """\
+import os, sys, time
+from deckbuild.memo import memo
+from proj import helper
+
+"""
+    + HEAVY.split("from proj import helper\n", 1)[1]
+    + "\nprint(repr(trained(3)))\n"
+)
+
+
+def run_notebook(proj: Path, text: str = NOTEBOOK) -> subprocess.CompletedProcess:
+    notebook = proj / "notebook.py"
+    notebook.write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(proj), "COUNT_FILE": str(proj / "count")}
+    env |= {"PYTHONDONTWRITEBYTECODE": "1", "DECKBUILD_MEMO_DIR": str(proj / "memo")}
+    proc = subprocess.run(
+        [sys.executable, str(notebook)], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_a_notebook_typing_in_the_same_function_reads_the_modules_entry(proj):
+    first = call(proj)
+    typed = run_notebook(proj)
+    assert computed(proj) == 1  # the companion notebook of a chapter does not train again
+    assert typed.stdout == first.stdout
+
+
+def test_a_notebook_function_that_differs_computes_its_own(proj):
+    call(proj)
+    run_notebook(proj, NOTEBOOK.replace("helper.step(i) * scale", "helper.step(i) * scale + 1"))
+    assert computed(proj) == 2
+
+
+def test_a_constant_the_function_reads_is_part_of_the_key_and_an_unrelated_edit_is_not(proj):
+    heavy = proj / "proj" / "heavy.py"
+    heavy.write_text(heavy.read_text().replace("range(n)", "range(n * FACTOR)") + "\nFACTOR = 1\n")
+    call(proj)
+    heavy.write_text(heavy.read_text() + "\nUNRELATED = 5\n")
+    call(proj)
+    assert computed(proj) == 1
+    heavy.write_text(heavy.read_text().replace("FACTOR = 1", "FACTOR = 2"))
+    assert "[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]" in call(proj).stdout
+    assert computed(proj) == 2

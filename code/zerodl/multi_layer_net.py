@@ -48,14 +48,14 @@ class MultiLayerNet:
             self.layers[f"Affine{i}"] = Affine(self.params[f"W{i}"], self.params[f"b{i}"])
             if i == self.n_affine:
                 break  # 最後の Affine の後ろは Softmax-with-Loss だけ
-            if use_batchnorm:  # 5.3 節
+            if use_batchnorm:  # Batch Normalization（この章の後半で使う）
                 self.params[f"gamma{i}"] = np.ones(sizes[i], dtype=dtype)
                 self.params[f"beta{i}"] = np.zeros(sizes[i], dtype=dtype)
                 self.layers[f"BatchNorm{i}"] = BatchNormalization(
                     self.params[f"gamma{i}"], self.params[f"beta{i}"]
                 )
             self.layers[f"{activation_layer.__name__}{i}"] = activation_layer()
-            if use_dropout:  # 5.4 節
+            if use_dropout:  # Dropout（この章の後半で使う）
                 self.layers[f"Dropout{i}"] = Dropout(dropout_ratio, seed=seed + i)
         self.lastLayer = SoftmaxWithLoss()
 
