@@ -135,7 +135,7 @@ def test_the_loss_curve_is_the_moving_average_placed_at_the_last_update_it_cover
 
 def test_every_history_is_one_smoothed_line_labelled_with_its_name():
     figstyle.setup()
-    histories = {n: synthetic_history(seed=i) for i, n in enumerate(["SGD", "Momentum", "Adam"])}
+    histories = {n: synthetic_history(seed=i) for i, n in enumerate(techniques.OPTIMIZERS)}  # all 5 styles
     fig = loss_curves.loss_curves_figure(histories)
     ax = fig.axes[0]
     lines = ax.get_lines()
