@@ -77,8 +77,6 @@ class SoftmaxWithLoss:
 
 
 class BatchNormalization:
-    """ミニバッチの中で、ノードごとに平均 0・分散 1 に揃えてから、γ 倍して β を足す。"""
-
     def __init__(self, gamma, beta, momentum=0.9, eps=1e-7):
         self.gamma, self.beta = gamma, beta
         self.momentum, self.eps = momentum, eps

@@ -13,7 +13,7 @@ from zerodl.numerical import numerical_gradient
 
 
 def init_scale(weight_init_std, n_prev):
-    """重みの標準偏差。数ならそのまま、"he" は √(2/n)、"xavier" は √(1/n)（n は前の層のノード数）。"""
+    """重みの標準偏差。n は前の層のノード数。"""
     if weight_init_std == "he":
         return np.sqrt(2.0 / n_prev)
     if weight_init_std == "xavier":
@@ -22,22 +22,10 @@ def init_scale(weight_init_std, n_prev):
 
 
 class MultiLayerNet:
-    def __init__(
-        self,
-        input_size,
-        hidden_size_list,
-        output_size,
-        activation="relu",
-        weight_init_std="he",
-        weight_decay_lambda=0.0,
-        use_batchnorm=False,
-        use_dropout=False,
-        dropout_ratio=0.5,
-        seed=0,
-        dtype=np.float32,
-    ):
+    def __init__(self, input_size, hidden_size_list, output_size, activation="relu", weight_init_std="he",
+                 weight_decay_lambda=0.0, use_batchnorm=False, use_dropout=False, dropout_ratio=0.5,
+                 seed=0, dtype=np.float32):
         rng = np.random.default_rng(seed)
-        activation_layer = {"relu": Relu, "sigmoid": Sigmoid}[activation]
         sizes = [input_size, *hidden_size_list, output_size]
         self.n_affine = len(sizes) - 1  # Affine レイヤ（重み W）の数
         self.weight_decay_lambda = weight_decay_lambda
@@ -49,12 +37,9 @@ class MultiLayerNet:
             if i == self.n_affine:
                 break  # 最後の Affine の後ろは Softmax-with-Loss だけ
             if use_batchnorm:  # Batch Normalization（この章の後半で使う）
-                self.params[f"gamma{i}"] = np.ones(sizes[i], dtype=dtype)
-                self.params[f"beta{i}"] = np.zeros(sizes[i], dtype=dtype)
-                self.layers[f"BatchNorm{i}"] = BatchNormalization(
-                    self.params[f"gamma{i}"], self.params[f"beta{i}"]
-                )
-            self.layers[f"{activation_layer.__name__}{i}"] = activation_layer()
+                bn = BatchNormalization(np.ones(sizes[i], dtype=dtype), np.zeros(sizes[i], dtype=dtype))
+                self.layers[f"BatchNorm{i}"], self.params[f"gamma{i}"], self.params[f"beta{i}"] = bn, bn.gamma, bn.beta
+            self.layers[f"{activation.capitalize()}{i}"] = {"relu": Relu, "sigmoid": Sigmoid}[activation]()
             if use_dropout:  # Dropout（この章の後半で使う）
                 self.layers[f"Dropout{i}"] = Dropout(dropout_ratio, seed=seed + i)
         self.lastLayer = SoftmaxWithLoss()
@@ -81,7 +66,7 @@ class MultiLayerNet:
         return np.mean(y == t)
 
     def numerical_gradient(self, x, t):
-        loss_W = lambda W: self.loss(x, t, train_flg=True)  # W は使わない（params の中身が直接動かされる）
+        loss_W = lambda W: self.loss(x, t, train_flg=True)  # W は使わない（params を直接動かす）
         return {key: numerical_gradient(loss_W, param) for key, param in self.params.items()}
 
     def gradient(self, x, t):

@@ -128,16 +128,16 @@ DROPOUT_RATIO = 0.1
 def regularization_runs():
     (x_train, t_train), test = load_mnist(normalize=True, one_hot_label=True)
     data = (x_train[:OVERFIT_TRAIN_SIZE], t_train[:OVERFIT_TRAIN_SIZE]), test
-    settings = {
-        "なし": {},
-        "Weight decay": {"weight_decay_lambda": WEIGHT_DECAY},
-        "Dropout": {"use_dropout": True, "dropout_ratio": DROPOUT_RATIO},
-    }
-    histories = {}
-    for name, options in settings.items():
+
+    def train(**options):  # options は MultiLayerNet の正則化の引数
         network = MultiLayerNet(784, HIDDEN_6, 10, **options)
-        histories[name] = fit(network, SGD(lr=0.01), data, epochs=OVERFIT_EPOCHS)
-    return histories
+        return fit(network, SGD(lr=0.01), data, epochs=OVERFIT_EPOCHS)
+
+    return {
+        "なし": train(),
+        "Weight decay": train(weight_decay_lambda=WEIGHT_DECAY),
+        "Dropout": train(use_dropout=True, dropout_ratio=DROPOUT_RATIO),
+    }
 
 
 # ---- ハイパーパラメータのランダムサーチ（検証データで評価する） ----------------------------------------
@@ -173,12 +173,8 @@ def random_search():
         lr, weight_decay = sample_hyperparameters(rng)
         network = MultiLayerNet(784, HIDDEN_6, 10, weight_decay_lambda=weight_decay)
         history = fit(network, SGD(lr=lr), (train, validation), epochs=SEARCH_EPOCHS)
+        val_acc = history["test_acc"]  # fit() の「テスト」に検証データを渡した
         trials.append(
-            {
-                "lr": lr,
-                "weight_decay": weight_decay,
-                "train_acc": history["train_acc"],
-                "val_acc": history["test_acc"],
-            }
+            {"lr": lr, "weight_decay": weight_decay, "train_acc": history["train_acc"], "val_acc": val_acc}
         )
     return sorted(trials, key=lambda trial: trial["val_acc"][-1], reverse=True)

@@ -7,7 +7,7 @@ import numpy as np
 
 
 def fit(network, optimizer, data, epochs, batch_size=100, seed=0):
-    """epochs エポック学習させる。history の loss は更新ごと、train_acc と test_acc はエポックごと（0 は学習前）。"""
+    """loss は更新ごと、train_acc と test_acc はエポックごと（エポック 0 は学習前）に記録する。"""
     (x_train, t_train), (x_test, t_test) = data
     rng = np.random.default_rng(seed)  # ミニバッチの選び方を毎回同じにする
     iter_per_epoch = max(len(x_train) // batch_size, 1)
