@@ -22,6 +22,7 @@ state is left as it was, so a hit and a miss leave the same output and the same 
 """
 
 import ast
+import builtins
 import contextlib
 import fcntl
 import functools
@@ -183,9 +184,13 @@ def _describe(value, out: "hashlib._Hash", seen: set[int]) -> None:
             if callable(contents) or isinstance(contents, types.ModuleType):
                 _describe(contents, out, seen)
         for name in sorted(_names(value.__code__)):
-            if name in value.__globals__:
-                out.update(f"global {name}\n".encode())
-                _describe(value.__globals__[name], out, seen)
+            if name not in value.__globals__:
+                continue  # a builtin (or an attribute name): not the project's code
+            found = value.__globals__[name]
+            if name in vars(builtins) and _library(found):
+                continue  # IPython's own open() and the like, where a module would find the builtin
+            out.update(f"global {name}\n".encode())
+            _describe(found, out, seen)
     elif isinstance(value, type) and not _library(value):
         out.update(f"class {value.__qualname__}\n".encode())
         for base in value.__bases__:

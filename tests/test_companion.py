@@ -380,3 +380,55 @@ def test_members_of_something_that_is_not_a_class_is_a_located_error(deck_dir, t
     proc = build(deck, tmp_path / "out", "--no-html")
     assert proc.returncode == 2, proc.stderr
     assert "ch.md.j2:3: slide 2: source(): 'mylib.fns.double' is not a class" in error_line(proc)
+
+
+def test_a_memoized_function_shown_on_a_slide_is_computed_once_for_the_chapter_and_its_companion(
+    deck_dir, tmp_path
+):
+    """The companion types in the shown function (same source, same globals): it reads the entry the
+    chapter's run computed instead of computing it again (chapter 5's experiments would run twice)."""
+    count = tmp_path / "computed"
+    deck = write_deck(
+        deck_dir,
+        {
+            "ch.md.j2": """\
+{% call run(echo=False) %}
+from mylib.heavy import heavy
+{% endcall %}
+## An expensive experiment
+
+{% call run() %}
+from deckbuild.memo import memo
+{% endcall %}
+
+{= source("mylib.heavy.COUNT", "mylib.heavy.heavy") =}
+
+{% call run() %}
+print(heavy(3))
+{% endcall %}
+"""
+        },
+    )
+    (deck_dir / "mylib").mkdir()
+    (deck_dir / "mylib" / "__init__.py").write_text("", encoding="utf-8")
+    (deck_dir / "mylib" / "heavy.py").write_text(
+        textwrap.dedent(f'''\
+            """An experiment worth computing once."""
+
+            from deckbuild.memo import memo
+
+            COUNT = {str(count)!r}
+
+
+            @memo
+            def heavy(n):
+                with open(COUNT, "a") as f:
+                    f.write("x")
+                return sum(range(n))
+        '''),
+        encoding="utf-8",
+    )
+    (deck_dir / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["."]\n', encoding="utf-8")
+    proc = build(deck, tmp_path / "out", "--no-html", "--accept", companion="strict")
+    assert proc.returncode == 0, proc.stderr
+    assert count.read_text() == "x"  # the chapter computed it; the companion read its entry
