@@ -5,6 +5,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -17,6 +18,14 @@ BUILD = ROOT / "build.py"
 DECK = ROOT / "slides" / "deck.md.j2"
 OUT = ROOT / "_build"  # where `make slides` publishes the real deck
 THEME = ROOT / "slides" / "themes" / "docker.css"
+
+
+def pytest_configure(config):
+    """The Ctrl-C tests stand for a user at a terminal. A suite started as a background job of a
+    non-interactive shell inherits SIGINT ignored and would hand that on to every build it interrupts
+    (an ignored signal stays ignored across exec): catch it here, so the builds get the default again."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 FRONT = """---
 marp: true
