@@ -11,7 +11,6 @@ from pathlib import Path
 
 import graphdraw as gd
 import matplotlib.pyplot as plt
-import numpy as np
 
 import figstyle
 from zerodl import techniques
@@ -122,7 +121,7 @@ def batchnorm_grid_figure(rows):
             ("plain", PLAIN_COLOR, "--", "なし"),
         ):
             acc = row[key]["train_acc"]
-            ax.plot(np.arange(len(acc)), acc, color=color, linestyle=style, linewidth=2, label=label)
+            ax.plot(row[key]["epoch"], acc, color=color, linestyle=style, linewidth=2, label=label)
         ax.set_title(scale_title(row["scale"]), fontsize=14, pad=4)
         ax.set_ylim(0, 1)
         ax.set_yticks([0, 1])
@@ -130,7 +129,7 @@ def batchnorm_grid_figure(rows):
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(rows) :]:
         ax.set_visible(False)  # 最後の行の余り
-    epochs = len(rows[0]["bn"]["train_acc"]) - 1
+    epochs = rows[0]["bn"]["epoch"][-1]
     axes[0, 0].set_xlim(0, epochs)
     axes[0, 0].set_xticks([0, epochs // 2, epochs])
     fig.supxlabel("エポック", fontsize=15)

@@ -36,11 +36,11 @@ def trials_figure(trials, shown=SHOWN):
     rows = {f"上位 {shown} 件": trials[:shown], f"下位 {shown} 件": trials[-shown:]}
     fig, axes = plt.subplots(2, shown, figsize=(10, 4.4), sharex=True, sharey=True, squeeze=False)
     fig.patch.set_facecolor("white")
-    epochs = len(trials[0]["val_acc"]) - 1
+    epochs = trials[0]["epoch"][-1]
     for r, (label, row) in enumerate(rows.items()):
         for ax, trial in zip(axes[r], row, strict=True):
-            ax.plot(np.arange(epochs + 1), trial["val_acc"], gid="val_acc", **VAL_STYLE)
-            ax.plot(np.arange(epochs + 1), trial["train_acc"], gid="train_acc", **TRAIN_STYLE)
+            ax.plot(trial["epoch"], trial["val_acc"], gid="val_acc", **VAL_STYLE)
+            ax.plot(trial["epoch"], trial["train_acc"], gid="train_acc", **TRAIN_STYLE)
             ax.set_title(trial_title(trial), fontsize=TITLE_SIZE)
             ax.tick_params(labelsize=TICK_SIZE)
             ax.grid(color="#e5e5e5", linewidth=0.8)

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 import figstyle
 from zerodl import techniques
@@ -22,10 +21,10 @@ FIGURE_NAMES = {"なし": "ch5_overfitting", "Weight decay": "ch5_weight_decay",
 def accuracy_figure(history, baseline=None, title=""):
     """訓練データ（実線）とテストデータ（破線）の正解率。baseline があれば、その記録のテストの正解率を薄く重ねる。"""
     fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
-    epochs = np.arange(len(history["train_acc"]))
+    epochs = history["epoch"]
     if baseline is not None:
         ax.plot(
-            np.arange(len(baseline["test_acc"])),
+            baseline["epoch"],
             baseline["test_acc"],
             color=BASELINE_COLOR,
             linewidth=1.2,
@@ -33,7 +32,7 @@ def accuracy_figure(history, baseline=None, title=""):
         )
     ax.plot(epochs, history["train_acc"], color=TRAIN_COLOR, linewidth=2, label="訓練データ")
     ax.plot(epochs, history["test_acc"], color=TEST_COLOR, linewidth=2, linestyle="--", label="テストデータ")
-    ax.set_xlim(0, len(epochs) - 1)
+    ax.set_xlim(0, epochs[-1])
     ax.set_ylim(0, 1.02)  # 正解率 1 の線が枠で切れないように
     ax.set_xlabel("エポック", fontsize=15)
     ax.set_ylabel("正解率", fontsize=15)

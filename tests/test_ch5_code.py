@@ -304,9 +304,9 @@ def separable_data(seed=0):
     return (x[:200], t[:200]), (x[200:], t[200:])
 
 
-def run_fit(epochs=5):
+def run_fit(epochs=5, eval_every=1):
     network = MultiLayerNet(2, [8], 2, seed=0, dtype=np.float64)
-    history = fit(network, SGD(lr=0.2), separable_data(), epochs=epochs, batch_size=20)
+    history = fit(network, SGD(lr=0.2), separable_data(), epochs=epochs, batch_size=20, eval_every=eval_every)
     return network, history
 
 
@@ -314,6 +314,15 @@ def test_fit_records_one_loss_per_update_and_one_accuracy_per_epoch_plus_the_sta
     _, history = run_fit(epochs=3)
     assert len(history["loss"]) == 3 * (200 // 20)
     assert len(history["train_acc"]) == len(history["test_acc"]) == 3 + 1
+    assert history["epoch"] == [0, 1, 2, 3]
+
+
+def test_fit_can_measure_accuracy_every_few_epochs_and_always_at_the_last():
+    _, every = run_fit(epochs=7, eval_every=3)
+    _, all_epochs = run_fit(epochs=7)
+    assert every["epoch"] == [0, 3, 6, 7]
+    assert every["loss"] == all_epochs["loss"]  # measuring less often changes nothing of the training
+    assert every["test_acc"] == [all_epochs["test_acc"][e] for e in every["epoch"]]
 
 
 def test_fit_is_deterministic_and_learns_a_separable_problem():

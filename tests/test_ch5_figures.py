@@ -33,19 +33,26 @@ def synthetic_history(epochs=10, updates_per_epoch=40, seed=0):
     n = epochs * updates_per_epoch
     loss = 2.3 * np.exp(-np.arange(n) / (100 + 50 * seed)) + 0.02 + 0.05 * rng.random(n)
     accuracy = list(np.linspace(0.1, 0.9 - 0.05 * seed, epochs + 1))
-    return {"loss": list(loss), "train_acc": accuracy, "test_acc": accuracy}
+    return {"loss": list(loss), "epoch": list(range(epochs + 1)), "train_acc": accuracy, "test_acc": accuracy}
 
 
-def synthetic_trials(n=techniques.SEARCH_TRIALS, epochs=6, seed=0):
+def synthetic_trials(n=techniques.SEARCH_TRIALS, epochs=6, seed=0, every=2):
     """random_search()'s shape: lr and weight decay drawn on a log scale, best final validation accuracy first."""
     rng = np.random.default_rng(seed)
     trials = []
     for _ in range(n):
         lr, weight_decay = techniques.sample_hyperparameters(rng)
         final = rng.uniform(0.05, 0.95)
-        val = list(np.linspace(0.1, final, epochs + 1))
+        epoch = [*range(0, epochs, every), epochs]  # fit(eval_every=every): every few epochs and the last
+        val = list(np.linspace(0.1, final, len(epoch)))
         trials.append(
-            {"lr": lr, "weight_decay": weight_decay, "train_acc": [v + 0.02 for v in val], "val_acc": val}
+            {
+                "lr": lr,
+                "weight_decay": weight_decay,
+                "epoch": epoch,
+                "train_acc": [v + 0.02 for v in val],
+                "val_acc": val,
+            }
         )
     return sorted(trials, key=lambda t: t["val_acc"][-1], reverse=True)
 

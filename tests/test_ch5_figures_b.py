@@ -35,11 +35,13 @@ PLANNED = {
 SVG_SIZE = re.compile(r'<svg\b[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
-def history(epochs, rng):
-    """A made-up training record shaped like trainer.fit's (epoch 0 is before training)."""
+def history(epochs, rng, every=2):
+    """A made-up training record shaped like trainer.fit's with eval_every=every (epoch 0 is before training)."""
+    epoch = [*range(0, epochs, every), epochs]
     return {
-        "train_acc": list(rng.uniform(0, 1, epochs + 1)),
-        "test_acc": list(rng.uniform(0, 1, epochs + 1)),
+        "epoch": epoch,
+        "train_acc": list(rng.uniform(0, 1, len(epoch))),
+        "test_acc": list(rng.uniform(0, 1, len(epoch))),
         "loss": list(rng.uniform(0, 2, epochs * 3)),
     }
 

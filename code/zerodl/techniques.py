@@ -110,7 +110,7 @@ def batchnorm_grid():
         for use_bn in (False, True):
             network = MultiLayerNet(784, [100] * 5, 10, weight_init_std=float(scale), use_batchnorm=use_bn)
             with np.errstate(over="ignore", invalid="ignore"):  # 大きな初期値では BN なしの値があふれる
-                row["bn" if use_bn else "plain"] = fit(network, SGD(lr=0.01), data, epochs=BN_EPOCHS)
+                row["bn" if use_bn else "plain"] = fit(network, SGD(lr=0.01), data, BN_EPOCHS, eval_every=2)
         results.append(row)
     return results
 
@@ -131,7 +131,7 @@ def regularization_runs():
 
     def train(**options):  # options は MultiLayerNet の正則化の引数
         network = MultiLayerNet(784, HIDDEN_6, 10, **options)
-        return fit(network, SGD(lr=0.01), data, epochs=OVERFIT_EPOCHS)
+        return fit(network, SGD(lr=0.01), data, OVERFIT_EPOCHS, eval_every=5)
 
     return {
         "なし": train(),
@@ -172,9 +172,7 @@ def random_search():
     for _ in range(SEARCH_TRIALS):
         lr, weight_decay = sample_hyperparameters(rng)
         network = MultiLayerNet(784, HIDDEN_6, 10, weight_decay_lambda=weight_decay)
-        history = fit(network, SGD(lr=lr), (train, validation), epochs=SEARCH_EPOCHS)
-        val_acc = history["test_acc"]  # fit() の「テスト」に検証データを渡した
-        trials.append(
-            {"lr": lr, "weight_decay": weight_decay, "train_acc": history["train_acc"], "val_acc": val_acc}
-        )
+        history = fit(network, SGD(lr=lr), (train, validation), SEARCH_EPOCHS, eval_every=5)
+        history["val_acc"] = history.pop("test_acc")  # fit() の「テスト」に検証データを渡した
+        trials.append({"lr": lr, "weight_decay": weight_decay, **history})
     return sorted(trials, key=lambda trial: trial["val_acc"][-1], reverse=True)
