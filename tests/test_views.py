@@ -46,17 +46,26 @@ def tmpdir_env():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_real_deck_has_no_browser_findings(chromium, deck_copy, tmpdir_env):
-    env = tmpdir_env
-    proc = build_deck(deck_copy, "--check", env=env)
+@pytest.fixture(scope="module")
+def real_looks(deck_copy):
+    """(Asked for after `chromium`, which skips or fails the tests without a browser.) One look at the real deck: --check and --pdf in one run (one build, one browser), in a temp folder
+    of its own that the browser runs must leave empty."""
+    folder = Path(tempfile.mkdtemp(prefix="dk", dir="/tmp"))
+    proc = build_deck(deck_copy, "--check", "--pdf", env={"TMPDIR": str(folder)})
+    left = list(folder.iterdir())
+    shutil.rmtree(folder, ignore_errors=True)
+    return proc, left
+
+
+def test_real_deck_has_no_browser_findings(chromium, real_looks, deck_copy):
+    proc, left = real_looks
     assert proc.returncode == 0, proc.stderr
     assert f"check: {slide_count(deck_copy)} slides looked at in Chromium, no findings" in proc.stderr
-    assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
+    assert left == [], "browser profiles were left in the temp folder"
 
 
-def test_pdf_has_every_slide_with_its_japanese_text(chromium, deck_copy, tmpdir_env):
-    env = tmpdir_env
-    proc = build_deck(deck_copy, "--pdf", env=env)
+def test_pdf_has_every_slide_with_its_japanese_text(chromium, real_looks, deck_copy):
+    proc, left = real_looks
     assert proc.returncode == 0, proc.stderr
     pdf = deck_copy / "deck.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -65,7 +74,7 @@ def test_pdf_has_every_slide_with_its_japanese_text(chromium, deck_copy, tmpdir_
     squeezed = re.sub(r"\s+", "", text)
     missing = [h for h in headings(deck_copy) if re.sub(r"\$[^$]*\$", "", h) not in squeezed]
     assert not missing, f"headings not found as text in the PDF: {missing}"
-    assert list(Path(env["TMPDIR"]).iterdir()) == [], "browser profiles were left in the temp folder"
+    assert left == [], "browser profiles were left in the temp folder"
 
     written = pdf.stat().st_mtime_ns
     again = build_deck(deck_copy, "--pdf")
