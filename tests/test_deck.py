@@ -194,3 +194,17 @@ def test_epoch_table_starts_before_training_and_has_every_epoch(deck_build):
     epochs = [int(r[0]) for r in first + second]
     assert epochs == list(range(EPOCHS + 1))
     assert float(first[0][2]) < 0.3 < 0.8 < float(second[-1][2])  # chance before training, learned after
+
+
+def test_the_contents_mark_as_planned_exactly_the_chapters_not_yet_written(deck_build):
+    """Each chapter file the deck includes is listed without 予定, with its own title slide; the rest say 予定."""
+    md = (deck_build / "deck.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| 第(\d)章 ([^|]+?) \| 第\d章 \|$", md, re.MULTILINE)
+    written = sorted(DECK.parent.glob("ch[0-9]_*.md.j2"))
+    assert len(rows) == 7
+    for number, title in rows:
+        if int(number) <= len(written):
+            assert "予定" not in title, (number, title)
+            assert re.search(rf"^## 第{number}章 ", md, re.MULTILINE), f"no title slide for chapter {number}"
+        else:
+            assert title.endswith("（予定）"), (number, title)
