@@ -13,7 +13,7 @@ from zerodl.numerical import numerical_gradient
 
 
 def init_scale(weight_init_std, n_prev):
-    """重みの標準偏差。n は前の層のノード数。"""
+    """重みの標準偏差。n_prev は前の層のノード数（式の n）。"""
     if weight_init_std == "he":
         return np.sqrt(2.0 / n_prev)
     if weight_init_std == "xavier":
