@@ -96,25 +96,13 @@ def code_files(module_name: str) -> list[str]:
 
 
 def _canonical(value, out: "hashlib._Hash") -> None:
-    """Feed a value into a digest the same way in every process (no id()s, no set order, no hash seeds)."""
-    if value is None or isinstance(value, bool | int | float | complex | str | bytes):
-        out.update(repr((type(value).__name__, value)).encode())
-    elif isinstance(value, list | tuple):
-        out.update(f"{type(value).__name__}[{len(value)}](".encode())
-        for item in value:
-            _canonical(item, out)
-        out.update(b")")
-    elif isinstance(value, dict):
-        out.update(f"dict[{len(value)}](".encode())
-        for k in sorted(value, key=repr):
-            _canonical(k, out)
-            _canonical(value[k], out)
-        out.update(b")")
-    elif type(value).__module__ == "numpy" and hasattr(value, "tobytes"):
+    """Feed a leaf value (None, a number, text, bytes, a NumPy array or scalar) into a digest the same way
+    in every process; containers and everything else go through `_describe`."""
+    if isinstance(value, np_array_types()):
         out.update(f"ndarray{value.dtype.str}{getattr(value, 'shape', ())}".encode())
         out.update(value.tobytes())
     else:
-        out.update(pickle.dumps(value, protocol=5))
+        out.update(repr((type(value).__name__, value)).encode())
 
 
 def own_code(func) -> bytes:
@@ -147,6 +135,22 @@ def _library(obj) -> bool:
         return False
     module = sys.modules.get(module_name)
     return module is None or _project_file(module) is None
+
+
+# Class attributes that say nothing of what the class computes: bookkeeping, caches that pickling or
+# isinstance() add later (__slotnames__, _abc_impl), and where it was typed (Python 3.13's line numbers).
+NOT_MEANING = frozenset(
+    {
+        "__dict__",
+        "__weakref__",
+        "__module__",
+        "__doc__",
+        "__slotnames__",
+        "_abc_impl",
+        "__firstlineno__",
+        "__static_attributes__",
+    }
+)
 
 
 def np_array_types() -> tuple[type, ...]:
@@ -196,14 +200,7 @@ def _describe(value, out: "hashlib._Hash", seen: set[int]) -> None:
         for base in value.__bases__:
             _describe(base, out, seen)
         for name, attr in sorted(vars(value).items()):
-            if name in (
-                "__dict__",
-                "__weakref__",
-                "__module__",
-                "__doc__",
-                "__slotnames__",
-                "_abc_impl",
-            ):  # caches
+            if name in NOT_MEANING:
                 continue
             out.update(f"member {name}\n".encode())
             if isinstance(attr, staticmethod | classmethod):
@@ -246,9 +243,9 @@ def key(func, args: tuple, kwargs: dict, env: tuple[str, ...]) -> str:
     h = hashlib.sha256()
     _describe(func, h, set())
     names = sorted({*filter(None, os.environ.get(SETTINGS, "").split(",")), *env})
-    _canonical({n: os.environ.get(n) for n in names}, h)
-    _canonical(os.environ.get(SALT, ""), h)
-    _canonical((args, kwargs), h)
+    _describe({n: os.environ.get(n) for n in names}, h, set())
+    _describe(os.environ.get(SALT, ""), h, set())
+    _describe((args, kwargs), h, set())
     return h.hexdigest()
 
 
