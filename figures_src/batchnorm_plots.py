@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import figstyle
 from zerodl import techniques
 
-BN_COLOR, PLAIN_COLOR = "#08519c", "#e6550d"  # mnist_plots の訓練・テストと同じ 2 色
+BN_COLOR, PLAIN_COLOR = figstyle.TRAIN_COLOR, figstyle.TEST_COLOR  # 学習曲線の 2 色
 GRID_COLUMNS = 4
 
 # ---- 計算グラフ -------------------------------------------------------------------------------------------

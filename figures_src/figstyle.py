@@ -10,6 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
+# The two colours of every learning curve: training data (and Batch Norm on), test data (and off).
+TRAIN_COLOR, TEST_COLOR = "#08519c", "#e6550d"
+
 
 def japanese_font_path() -> Path:
     """IPAexGothic, shipped inside the japanize-matplotlib wheel (read as a file, never imported)."""

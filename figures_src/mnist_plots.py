@@ -10,7 +10,7 @@ import figstyle
 from zerodl.mnist import load_mnist
 from zerodl.trained import trained_two_layer_net
 
-TRAIN_COLOR, TEST_COLOR = "#08519c", "#e6550d"
+TRAIN_COLOR, TEST_COLOR = figstyle.TRAIN_COLOR, figstyle.TEST_COLOR
 
 
 def sample_digit(x_test, t_test, digit=5):

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import figstyle
 from zerodl import techniques
 
-TRAIN_COLOR, TEST_COLOR = "#08519c", "#e6550d"  # mnist_plots の学習曲線と同じ 2 色
+TRAIN_COLOR, TEST_COLOR = figstyle.TRAIN_COLOR, figstyle.TEST_COLOR  # どの学習曲線も同じ 2 色
 BASELINE_COLOR = "#9e9e9e"
 BASELINE = "なし"  # regularization_runs() の、正則化しない記録の名前
 FIGURE_NAMES = {"なし": "ch5_overfitting", "Weight decay": "ch5_weight_decay", "Dropout": "ch5_dropout"}
