@@ -24,6 +24,7 @@ state is left as it was, so a hit and a miss leave the same output and the same 
 import ast
 import builtins
 import contextlib
+import dis
 import fcntl
 import functools
 import hashlib
@@ -114,8 +115,13 @@ def own_code(func) -> bytes:
 
 
 def _names(code) -> set[str]:
-    """Every global name a code object (and the functions, lambdas, comprehensions inside it) may read."""
-    names = set(code.co_names)
+    """Every global name a code object (and the functions, lambdas, comprehensions inside it) reads.
+
+    Only the instructions that load a global count: `co_names` also holds attribute names, and a
+    notebook's variable called like an attribute the function reads (`out` for `self.out`) is not
+    something it computes with.
+    """
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names |= _names(const)

@@ -195,3 +195,12 @@ def test_a_constant_the_function_reads_is_part_of_the_key_and_an_unrelated_edit_
     heavy.write_text(heavy.read_text().replace("FACTOR = 1", "FACTOR = 2"))
     assert "[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]" in call(proj).stdout
     assert computed(proj) == 2
+
+
+def test_a_notebook_variable_named_like_an_attribute_the_function_reads_changes_nothing(proj):
+    """`helper.step` and `f.write` read attributes, not globals: a learner's `step = 5` or `write = …`
+    earlier in the notebook (chapter 6 has `out`, `loss`, `x`, `pool`) must not split the entry."""
+    call(proj)
+    typed = NOTEBOOK.replace("\n@memo", "\nstep, write, weights = 5, print, [1.0]\n\n@memo", 1)
+    run_notebook(proj, typed)
+    assert computed(proj) == 1
