@@ -276,6 +276,8 @@ def test_simple_conv_net_default_param_shapes_and_layers():
     assert network.layers["Affine1"].W is network.params["W2"]
     assert network.layers["Affine2"].b is network.params["b3"]
     assert all(value.dtype == np.float32 for value in network.params.values())
+    assert np.std(network.params["W2"]) == pytest.approx(0.01, rel=0.01)  # weight_init_std; 432,000 draws
+    assert not any(network.params[key].any() for key in ("b1", "b2", "b3"))  # biases start at 0
 
 
 @pytest.mark.parametrize(
@@ -283,7 +285,7 @@ def test_simple_conv_net_default_param_shapes_and_layers():
     [
         ({"input_dim": (3, 10, 10), "filter_num": 4, "filter_size": 3, "pad": 1}, 4 * 5 * 5),  # 10 → 10 → 5
         ({"input_dim": (1, 9, 9), "filter_num": 2, "filter_size": 3}, 2 * 3 * 3),  # 9 → 7 → 3 (odd: floor)
-        ({"input_dim": (2, 9, 11), "filter_num": 2, "filter_size": 3, "stride": 2}, 2 * 2 * 2),  # 4×5 → 2×2
+        ({"input_dim": (2, 9, 13), "filter_num": 2, "filter_size": 3, "stride": 2}, 2 * 2 * 3),  # 4×6 → 2×3
     ],
 )
 def test_simple_conv_net_sizes_affine1_from_the_conv_and_pool_output(options, w2_rows):
