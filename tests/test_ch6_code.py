@@ -363,14 +363,16 @@ def test_simple_cnn_with_gives_a_network_that_uses_the_given_values():
 def test_convolve2d_on_the_worked_example_by_hand():
     out = convolve2d(EXAMPLE_INPUT, EXAMPLE_FILTER)
     assert out.shape == (2, 2)
-    # input rows 0-2, columns 0-2 = [[1,0,2],[2,1,0],[0,3,1]] against the filter [[1,0,2],[0,1,0],[2,0,1]]
-    assert out[0, 0] == 1 * 1 + 0 * 0 + 2 * 2 + 2 * 0 + 1 * 1 + 0 * 0 + 0 * 2 + 3 * 0 + 1 * 1  # = 7
+    # input rows 0-2, columns 0-2 = [[1,0,2],[2,1,0],[0,3,1]] against the filter [[1,0,2],[0,1,0],[1,2,0]]
+    assert out[0, 0] == 1 * 1 + 0 * 0 + 2 * 2 + 2 * 0 + 1 * 1 + 0 * 0 + 0 * 1 + 3 * 2 + 1 * 0  # = 12
     # input rows 1-3, columns 1-3 = [[1,0,1],[3,1,2],[2,2,0]]
-    assert out[1, 1] == 1 * 1 + 0 * 0 + 1 * 2 + 3 * 0 + 1 * 1 + 2 * 0 + 2 * 2 + 2 * 0 + 0 * 1  # = 8
+    assert out[1, 1] == 1 * 1 + 0 * 0 + 1 * 2 + 3 * 0 + 1 * 1 + 2 * 0 + 2 * 1 + 2 * 2 + 0 * 0  # = 10
+    # not flipped (the book's convolution, a cross-correlation): the flipped filter gives another value here
+    assert convolve2d(EXAMPLE_INPUT, EXAMPLE_FILTER[::-1, ::-1])[0, 0] != out[0, 0]
     # pad 1: the top-left window is 0s but for input[0:2, 0:2] = [[1,0],[2,1]], under the filter's [1:3, 1:3]
     padded = convolve2d(EXAMPLE_INPUT, EXAMPLE_FILTER, pad=1)
     assert padded.shape == (4, 4)
-    assert padded[0, 0] == 1 * 1 + 0 * 0 + 2 * 0 + 1 * 1  # = 2
+    assert padded[0, 0] == 1 * 1 + 0 * 0 + 2 * 2 + 1 * 0  # = 5
     # stride 2 with pad 1: output (1, 1) starts at padded (2, 2) = input (1, 1), the same window as above
     assert convolve2d(EXAMPLE_INPUT, EXAMPLE_FILTER, stride=2, pad=1)[1, 1] == out[1, 1]
 
