@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
-from zerodl.cnn import simple_cnn_with
+from zerodl.cnn import WIDE_HIDDEN, simple_cnn_with
 from zerodl.cnn_examples import EXAMPLE_FILTER, EXAMPLE_INPUT, POOL_INPUT, convolve2d, max_pool2d, shift
 from zerodl.conv_layers import Convolution, FastPooling, Flatten, Pooling
 from zerodl.im2col import col2im, conv_output_size, im2col
+from zerodl.multi_layer_net import MultiLayerNet
 from zerodl.numerical import numerical_gradient, relative_error
 from zerodl.optimizers import Adam
 from zerodl.simple_conv_net import SimpleConvNet
@@ -403,3 +404,10 @@ def test_shift_moves_pixels_and_shifting_back_loses_only_the_border(dy, dx):
 def test_shift_by_zero_is_the_identity():
     image = np.random.default_rng(15).standard_normal((5, 6))
     np.testing.assert_array_equal(shift(image, 0, 0), image)
+
+
+def test_the_wide_fully_connected_net_has_about_as_many_parameters_as_the_cnn():
+    """The slide compares the CNN with a 2-layer net of (nearly) the same size: within 2 % of its parameters."""
+    cnn = sum(p.size for p in SimpleConvNet().params.values())
+    wide = sum(p.size for p in MultiLayerNet(784, [WIDE_HIDDEN], 10).params.values())
+    assert abs(wide - cnn) / cnn < 0.02

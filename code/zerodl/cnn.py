@@ -6,6 +6,7 @@
 
 from deckbuild.memo import memo
 from zerodl.mnist import load_mnist
+from zerodl.multi_layer_net import MultiLayerNet
 from zerodl.optimizers import Adam
 from zerodl.simple_conv_net import SimpleConvNet
 from zerodl.trainer import fit
@@ -31,3 +32,15 @@ def simple_cnn_with(params):
     for key, value in params.items():
         network.params[key][...] = value
     return network
+
+
+WIDE_HIDDEN = 550  # 隠れ層のノード数: パラメータの数が SimpleConvNet とほぼ同じになる
+
+
+@memo
+def train_wide_net():
+    """CNN と同じ学習方法（Adam、ミニバッチ、エポック数、重みの標準偏差 0.01）で、隠れ層 1 つの全結合ネットワークを学習させる。"""
+    data = load_mnist(normalize=True, one_hot_label=True)
+    network = MultiLayerNet(784, [WIDE_HIDDEN], 10, weight_init_std=0.01)
+    history = fit(network, Adam(lr=CNN_LEARNING_RATE), data, epochs=CNN_EPOCHS, batch_size=CNN_BATCH_SIZE)
+    return {"params": network.params, "history": history}
