@@ -13,7 +13,9 @@ from pathlib import Path
 
 import netdraw as nd
 import numpy as np
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Polygon, Rectangle
+from matplotlib.textpath import TextToPath
 
 import figstyle
 from zerodl import cnn_examples
@@ -23,6 +25,7 @@ CELL = 0.5  # マス目 1 つの大きさ（インチ）
 NUMBER_FONTSIZE = 20  # マス目の中の数
 SYMBOL_FONTSIZE = 30  # ⊛ や = や +
 LABEL_FONTSIZE = 18
+SUM_FONTSIZE = 22  # 積和の式
 WINDOW_COLOR, WINDOW_FILL = nd.ACCENT, "#dbe7f4"  # いま計算している窓
 SECOND_COLOR, SECOND_FILL = figstyle.TEST_COLOR, "#fde0cf"  # ストライドの 2 つ目の窓、CNN で新しいレイヤ
 PAD_FILL = "#e3e3e3"  # パディングで足した 0 のマス
@@ -152,6 +155,14 @@ def structure():
 # ---- 畳み込みの計算例 --------------------------------------------------------------------------------------
 
 
+def text_width(text: str, fontsize: float) -> float:
+    """文字列を描いたときの幅（インチ）。"""
+    width, _, _ = TextToPath().get_text_width_height_descent(
+        text, FontProperties(size=fontsize), ismath="$" in text
+    )
+    return width / 72
+
+
 def product_sum(window, w) -> str:
     """窓と重みの積和を書き下した式（$…$）: 1·1 + 0·0 + … = 7。負の数は括弧に入れる。"""
 
@@ -168,7 +179,9 @@ def conv_steps(x, w):
     out = cnn_examples.convolve2d(x, w)
     fh, fw = w.shape
     (h, wd), (oh, ow) = x.shape, out.shape
-    panel_w = (wd + fw + ow) * CELL + 2 * 0.8
+    sums = [product_sum(x[i : i + fh, j : j + fw], w) for i in range(oh) for j in range(ow)]
+    # パネルの幅は、マス目の並びと、いちばん長い積和の式の広い方（負の数が多いと式が長くなる）
+    panel_w = max((wd + fw + ow) * CELL + 2 * 0.8, max(text_width(t, SUM_FONTSIZE) for t in sums))
     panel_h = max(h, fh) * CELL + 0.9
     gap_x, gap_y = 0.75, 0.35
     cols = 2
@@ -198,10 +211,7 @@ def conv_steps(x, w):
             shown=done,
         )
         frame(ax, (ox, mid + oh * CELL / 2), 1, 1, row=i, col=j)
-        window = x[i : i + fh, j : j + fw]
-        text = nd.label(
-            ax, (x0, y0 - h * CELL - 0.2), product_sum(window, w), fontsize=20, ha="left", va="top"
-        )
+        text = nd.label(ax, (x0, y0 - h * CELL - 0.2), sums[k], fontsize=SUM_FONTSIZE, ha="left", va="top")
         text.set_label(f"sum{k}")
     return fig
 
@@ -306,7 +316,7 @@ def channels(x_shape, w_shape, c=CHANNELS):
     """C チャンネルの入力と、同じ C チャンネルのフィルタ。チャンネルごとの畳み込みを足して、出力は 1 枚。"""
     (h, wd), (fh, fw) = x_shape, w_shape
     oh, ow = conv_output_size(h, fh), conv_output_size(wd, fw)
-    cell, gap = 0.42, 1.0
+    cell, gap = 0.42, 1.35
     dx, dy = SLICE_OFFSET
     depth_x, depth_y = (c - 1) * dx, (c - 1) * dy
     width = (wd + fw + ow) * cell + 2 * depth_x + 2 * gap

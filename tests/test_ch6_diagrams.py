@@ -190,3 +190,16 @@ def test_the_structure_draws_each_stage_in_order_and_colours_the_new_layers():
     bottom_starts = np.cumsum([0] + [len(cnn) for _, cnn in cnn_diagrams.STAGES[:-1]])
     assert [top[k][0] for k in top_starts] == pytest.approx([bottom[k][0] for k in bottom_starts])
     plt.close(fig)
+
+
+def test_long_product_sums_widen_the_panels_instead_of_running_into_the_next():
+    """Negative numbers get brackets and make the sums long; each sum stays clear of every other and of the edge."""
+    figstyle.setup()
+    fig = cnn_diagrams.conv_steps(OTHER_INPUT, OTHER_FILTER)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts if t.get_label().startswith("sum")]
+    assert len(boxes) == convolve2d(OTHER_INPUT, OTHER_FILTER).size
+    for k, a in enumerate(boxes):
+        assert a.x1 <= fig.bbox.x1
+        assert not any(a.overlaps(b) for b in boxes[k + 1 :])
+    plt.close(fig)
