@@ -39,16 +39,17 @@ def number(v) -> str:
     return text.replace("-", "\N{MINUS SIGN}")
 
 
-def grid(ax, values, top_left, *, cell=CELL, name="", fills=None, shown=None, fontsize=NUMBER_FONTSIZE, **kw):
+def grid(ax, values, top_left, *, cell=CELL, name="", fills=None, shown=None, text_colors=None):
     """2 次元配列のマス目。左上の角を top_left に置く。(左端, 右端, 下端, 上端) を返す。
 
     values が形だけ (H, W) のタプルなら数を書かない。fills[i][j] でマスの塗り、shown[i][j] が偽のマスは数を書かない。
+    text_colors: {(i, j): 色} のマスの数はその色で（パディングの 0 を薄く）。
     数の Text には label "name[i,j]" をつける（テストが描いた数を配列と比べるため。SVG には出ない）。
     """
     blank = isinstance(values, tuple)
     h, w = values if blank else np.shape(values)
     x0, y0 = top_left
-    color = kw.get("color", nd.INK)
+    text_colors = text_colors or {}
     for i in range(h):
         for j in range(w):
             fill = fills[i][j] if fills is not None else "white"
@@ -58,17 +59,16 @@ def grid(ax, values, top_left, *, cell=CELL, name="", fills=None, shown=None, fo
                     cell,
                     cell,
                     facecolor=fill,
-                    edgecolor=kw.get("edge", nd.INK),
+                    edgecolor=nd.INK,
                     linewidth=1.2,
                     zorder=2,
                 )
             )
             if blank or (shown is not None and not shown[i][j]):
                 continue
-            text = nd.label(
-                ax, (x0 + (j + 0.5) * cell, y0 - (i + 0.5) * cell), number(values[i][j]), fontsize=fontsize
-            )
-            text.set_color(kw.get("text_colors", {}).get((i, j), color))
+            center = (x0 + (j + 0.5) * cell, y0 - (i + 0.5) * cell)
+            color = text_colors.get((i, j), nd.INK)
+            text = nd.label(ax, center, number(values[i][j]), fontsize=NUMBER_FONTSIZE, color=color)
             text.set_label(f"{name}[{i},{j}]")
     return (x0, x0 + w * cell, y0 - h * cell, y0)
 
@@ -100,6 +100,7 @@ def window_fills(shape, row, col, rows, cols, fill=WINDOW_FILL, base="white"):
 
 
 def symbol(ax, x, y, text, fontsize=SYMBOL_FONTSIZE):
+    """マス目のあいだの演算の記号（⊛, =, +）。"""
     nd.label(ax, (x, y), text, fontsize=fontsize)
 
 
@@ -111,7 +112,7 @@ def caption(ax, edges, text, *, gap=0.12, fontsize=LABEL_FONTSIZE, color=nd.INK)
 
 # ---- 全体の構造 ------------------------------------------------------------------------------------------
 
-# 本の図と同じ並び。各段は (全結合のレイヤ, CNN のレイヤ)。CNN の 3 段目と 4 段目は Pooling を省いている。
+# 本の図と同じ並び。各段は (全結合のレイヤ, CNN のレイヤ)。CNN の 3 段目は Pooling を省き、出力に近い段は全結合のまま。
 STAGES = [
     (["Affine", "ReLU"], ["Conv", "ReLU", "Pooling"]),
     (["Affine", "ReLU"], ["Conv", "ReLU", "Pooling"]),
@@ -254,12 +255,14 @@ def padding(x, w, pad):
     mid = -ph * CELL / 2
     edges = grid(ax, padded, (0.0, 0.0), name="padded", fills=fills, text_colors=muted)
     frame(ax, (0.0, 0.0), ph - 2 * pad, pw - 2 * pad, row=pad, col=pad, color=nd.INK, linewidth=2.5)
+    frame(ax, (0.0, 0.0), fh, fw)  # 最初の窓: 足した 0 も掛け算に加わる（出力の左上のマス）
     caption(ax, edges, f"入力データ（{x.shape[0]}×{x.shape[1]}、パディング {pad}）")
     symbol(ax, edges[1] + gap / 2, mid, CONV_SYMBOL)
     edges = grid(ax, w, (edges[1] + gap, mid + fh * CELL / 2), name="filter")
     caption(ax, edges, "フィルタ")
     symbol(ax, edges[1] + gap / 2, mid, "=")
     edges = grid(ax, out, (edges[1] + gap, mid + oh * CELL / 2), name="output")
+    frame(ax, (edges[0], edges[3]), 1, 1)
     caption(ax, edges, f"出力データ（{oh}×{ow}）")
     return fig
 
