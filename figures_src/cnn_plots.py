@@ -13,6 +13,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 import figstyle
 from zerodl import cnn
@@ -24,7 +25,9 @@ from zerodl.trained import trained_two_layer_net
 TRAIN_COLOR, TEST_COLOR = figstyle.TRAIN_COLOR, figstyle.TEST_COLOR  # どの学習曲線も同じ 2 色
 BASELINE_COLOR = "#7f7f7f"  # 比べる相手（第4章の 2 層ネットワーク）
 FILTER_ROWS = 3  # フィルタを並べる行の数（30 枚なら 3×10）
-DIGIT = 4  # 反応とずらしの図で使う数字: テストデータで最初に出てくるこの数字（縦の線と横の線の両方がある）
+# 反応とずらしの図で使う数字: テストデータで 2 番目に出てくる 4（縦の線と横の線の両方があり、1 番目の 4 より
+# まっすぐ立っているので、縦の縁と横の縁の違いが見やすい）
+DIGIT, DIGIT_RANK = 4, 1
 SHIFTS = ((0, 1), (1, 0), (0, 2))  # ずらし方 (下へ dy, 右へ dx): 1 画素の 2 方向と、比べるための 2 画素
 
 
@@ -33,7 +36,7 @@ SHIFTS = ((0, 1), (1, 0), (0, 2))  # ずらし方 (下へ dy, 右へ dx): 1 画�
 
 def learning_curve_figure(history, baseline_history):
     """CNN の訓練データ（実線）とテストデータ（破線）の正解率に、第4章の 2 層ネットワークのテストの正解率を重ねる。"""
-    fig, ax = plt.subplots(figsize=(6.6, 4.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.8, 4.1), layout="constrained")
     baseline_epochs = np.arange(
         len(baseline_history["test_acc"])
     )  # train() はエポック 0 から毎エポック記録する
@@ -56,6 +59,7 @@ def learning_curve_figure(history, baseline_history):
         label="CNN のテストデータ",
     )
     ax.set_xlim(0, max(history["epoch"][-1], baseline_epochs[-1]))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # エポックは整数
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("エポック", fontsize=15)
     ax.set_ylabel("正解率", fontsize=15)
@@ -139,7 +143,7 @@ def filter_response_figure(params, image, chosen):
     """左に数字、その右に選んだフィルタごとに「フィルタ（拡大）→ 畳み込んだ出力」の組。"""
     n = len(chosen)
     ratios = [1.0] + [0.12, 0.55, 1.0] * n  # 数字、（すき間、フィルタ、出力）× n
-    fig = plt.figure(figsize=(15, 3.7), layout="constrained")
+    fig = plt.figure(figsize=(15, 3.2), layout="constrained")
     axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios, "wspace": 0.02})
     axes[0].imshow(image, cmap="gray_r", interpolation="nearest")
     axes[0].set_xticks([])
@@ -166,42 +170,43 @@ def shift_label(dy, dx):
 
 MEASURES = {  # shift_sensitivity の値 → 棒の名前と色
     "before": ("プーリング前", "#9ecae1"),
-    "subsampled": ("間引くだけ", "#bdbdbd"),
+    "subsampled": ("間引くだけ（窓の左上）", "#bdbdbd"),
     "after": ("Max プーリング後", "#08519c"),
 }
 
 
 def shift_figure(image, sensitivities, n_images):
-    """左: 数字とそれを右へ 1 画素ずらしたもの。右: ずらし方ごとに、第 1 層の出力が何 % 変わったか。
+    """左: 数字、それを最初のずらし方でずらしたもの、その差。右: ずらし方ごとに、第 1 層の出力が何 % 変わったか。
 
     sensitivities: {(dy, dx): shift_sensitivity の値}（テストデータ n_images 枚についての値）。
     """
-    fig = plt.figure(figsize=(11, 3.9), layout="constrained")
-    left, right = fig.subfigures(1, 2, width_ratios=[1, 1.55], wspace=0.03)
+    fig = plt.figure(figsize=(12, 4.0), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[1.2, 1.5], wspace=0.04)
     first = next(iter(sensitivities))
-    for ax, img, title in zip(
-        left.subplots(1, 2),
-        (image, shift(image, *first)),
-        ("元の数字", shift_label(*first) + "ずらす"),
-        strict=True,
-    ):
+    moved = shift(image, *first)
+    img_axes = left.subplots(1, 3)
+    for ax, img, title in zip(img_axes[:2], (image, moved), ("元の数字", shift_label(*first)), strict=True):
         ax.imshow(img, cmap="gray_r", interpolation="nearest")
+        ax.set_title(title, fontsize=15)
+    diverging(img_axes[2], moved - image)
+    img_axes[2].set_title("差（赤 +、青 −）", fontsize=15)
+    for ax in img_axes:
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(title, fontsize=15)
     ax = right.subplots()
     width = 0.26
     groups = np.arange(len(sensitivities))
     for k, (key, (name, color)) in enumerate(MEASURES.items()):
         values = [100 * s[key] for s in sensitivities.values()]
         bars = ax.bar(groups + (k - 1) * width, values, width, color=color, label=name)
-        ax.bar_label(bars, fmt="%.0f", fontsize=12, padding=2)
+        ax.bar_label(bars, fmt="%.0f", fontsize=13, padding=2)
     ax.set_xticks(groups, [shift_label(*s) for s in sensitivities], fontsize=14)
-    ax.set_ylabel("出力の変化（%）", fontsize=14)
+    ax.set_ylabel("変化の割合（%）", fontsize=14)
     ax.set_ylim(0, 1.18 * 100 * max(max(s.values()) for s in sensitivities.values()))
     ax.tick_params(axis="y", labelsize=13)
-    ax.legend(fontsize=12, loc="upper left", ncol=3, frameon=False)
-    ax.set_title(f"Conv1 → ReLU の出力の変化（テストデータ {n_images} 枚）", fontsize=15)
+    ax.legend(fontsize=13, loc="upper left", frameon=False)
+    ax.set_title(f"第 1 層の出力（テストデータ {n_images} 枚）", fontsize=15)
+    right.supxlabel("変化の割合 = ‖ずらした後 − 元‖ ÷ ‖元‖", fontsize=14, color="#555555")
     return fig
 
 
@@ -218,7 +223,7 @@ def main(outdir: Path) -> None:
 
     _, (x_test, t_test) = load_mnist(normalize=True, flatten=False)
     images = x_test[:, 0]
-    digit = images[int(np.flatnonzero(t_test == DIGIT)[0])]
+    digit = images[int(np.flatnonzero(t_test == DIGIT)[DIGIT_RANK])]
     figstyle.save(
         filter_response_figure(params, digit, chosen_filters(params["W1"])), outdir, "ch6_filter_response"
     )

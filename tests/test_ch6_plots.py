@@ -64,7 +64,7 @@ def synthetic_params(seed):
     return params
 
 
-def synthetic_digits(n=12, seed=0):
+def synthetic_digits(n=20, seed=0):
     """Blurry made-up strokes on 28×28, shaped like load_mnist(flatten=False): x (N, 1, 28, 28), labels 0‥9."""
     rng = np.random.default_rng(seed)
     x = np.zeros((n, 1, 28, 28), dtype=np.float32)
@@ -317,8 +317,9 @@ def test_the_shift_figure_draws_each_measure_in_percent():
     ]  # grouped per measure, in MEASURES' order: before, subsampled, after
     assert "123 枚" in bars_ax.get_title()
     assert [t.get_text() for t in bars_ax.get_xticklabels()] == ["右へ 1 画素", "下へ 2 画素"]
-    shown = [ax.get_images()[0].get_array() for ax in fig.axes[:2]]
-    assert np.array_equal(shown[0], image) and np.array_equal(shown[1][:, 1:], image[:, :-1])
+    original, moved, difference = [ax.get_images()[0].get_array() for ax in fig.axes[:3]]
+    assert np.array_equal(original, image) and np.array_equal(moved[:, 1:], image[:, :-1])
+    assert np.array_equal(difference, moved - image)
 
 
 # ---- cnn.shift_sensitivity -------------------------------------------------------------------------------------
