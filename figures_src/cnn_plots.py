@@ -28,7 +28,6 @@ FILTER_ROWS = 3  # フィルタを並べる行の数（30 枚なら 3×10）
 # 反応とずらしの図で使う数字: テストデータで 2 番目に出てくる 4（縦の線と横の線の両方があり、1 番目の 4 より
 # まっすぐ立っているので、縦の縁と横の縁の違いが見やすい）
 DIGIT, DIGIT_RANK = 4, 1
-SHIFTS = ((0, 1), (1, 0), (0, 2))  # ずらし方 (下へ dy, 右へ dx): 1 画素の 2 方向と、比べるための 2 画素
 
 
 # ---- 学習曲線 ----------------------------------------------------------------------------------------------
@@ -227,7 +226,9 @@ def main(outdir: Path) -> None:
     figstyle.save(
         filter_response_figure(params, digit, chosen_filters(params["W1"])), outdir, "ch6_filter_response"
     )
-    sensitivities = {s: cnn.shift_sensitivity(params, images, *s) for s in SHIFTS}
+    sensitivities = {
+        s: cnn.shift_sensitivity(params, images, *s) for s in cnn.SHIFTS
+    }  # スライドと同じずらし方
     figstyle.save(shift_figure(digit, sensitivities, len(images)), outdir, "ch6_shift")
 
 

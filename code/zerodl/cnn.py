@@ -17,6 +17,8 @@ from zerodl.trainer import fit
 CNN_EPOCHS = 20
 CNN_BATCH_SIZE = 100
 CNN_LEARNING_RATE = 0.001
+# shift_sensitivity で試すずらし方 (下へ dy, 右へ dx): 1 画素の 2 方向と、比べるための 2 画素
+SHIFTS = ((0, 1), (1, 0), (0, 2))
 
 
 @memo
