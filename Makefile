@@ -67,7 +67,7 @@ lint: $(PY_OK) ## ruff lint and format check
 test: setup lint ## Lint, then the whole pytest suite (snippets, bad input, browser checks, PDF, watch, …)
 	$(PY) -m pytest
 
-bench: setup ## Time builds against marp-cli alone, and our training against a float64 textbook baseline
+bench: setup ## Time builds against marp-cli alone, and our training (2-layer net, CNN) against float64 textbook baselines
 	$(PY) -m bench.decks
 
 clean: ## Remove _build/ (outputs and cache)

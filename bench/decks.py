@@ -2,7 +2,8 @@
 
 Works on a copy of slides/, code/ and figures_src/ in a temporary folder, so the edits it makes
 (a heading's words, a new slide, a comment in code/zerodl/gates.py) never touch the checkout. Then zerodl's training
-speed against a plain float64 baseline (bench/training.py).
+speed against plain float64 baselines: chapter 4's 2-layer net (bench/training.py) and chapter 6's CNN
+(bench/cnn_training.py).
 Usage: python -m bench.decks [--repeat N] [--edits-only]  (from the project folder; `make bench` runs it)
 """
 
@@ -21,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import training
+from bench import cnn_training, training
 from deckbuild import ROOT, browser, figures, kernel, marp, schedule, templates
 from deckbuild.command import build_command
 from deckbuild.errors import ToolError
@@ -155,10 +156,17 @@ def main() -> int:
         print()
         views(build, env, chapter, args.repeat)
         print()
-        trained = training.main(["--repeat", str(args.repeat)])
-        return 0 if all(verdicts) and trained == 0 else 1
+        return 0 if all(verdicts) and trainings(args.repeat) == 0 else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def trainings(repeat: int) -> int:
+    """Both training comparisons, one after the other (each prints its own table and verdicts); 0 if both pass."""
+    codes = [training.main(["--repeat", str(repeat)])]
+    print()
+    codes.append(cnn_training.main(["--repeat", str(repeat)]))
+    return 0 if codes == [0, 0] else 1
 
 
 def edits(rows: list, base: float, table: bool = True) -> bool:
