@@ -17,16 +17,14 @@ class SimpleConvNet:
         conv_h = conv_output_size(H, filter_size, stride, pad)
         conv_w = conv_output_size(W, filter_size, stride, pad)
         pool_output_size = filter_num * (conv_h // 2) * (conv_w // 2)  # 2×2 のプーリングで縦横半分
-        rng = np.random.default_rng(seed)
         shapes = {"W1": (filter_num, C, filter_size, filter_size), "b1": (filter_num,),
                   "W2": (pool_output_size, hidden_size), "b2": (hidden_size,),
                   "W3": (hidden_size, output_size), "b3": (output_size,)}
-        self.params = {}
+        self.params, rng = {}, np.random.default_rng(seed)
         for key, shape in shapes.items():
             value = weight_init_std * rng.standard_normal(shape) if key[0] == "W" else np.zeros(shape)
             self.params[key] = value.astype(dtype)
-
-        self.layers = OrderedDict()
+        self.layers = OrderedDict()  # 通る順に、名前を付けて並べる
         self.layers["Conv1"] = Convolution(self.params["W1"], self.params["b1"], stride, pad)
         self.layers["Relu1"] = Relu()
         self.layers["Pool1"] = FastPooling(pool_h=2, pool_w=2, stride=2)
