@@ -289,6 +289,7 @@ def write_notebook(
     key = {
         "text": cache.digest(partly),
         "outputs": cache.digest([results[c.position].nb_outputs for c in rendering.cells if c.in_notebook]),
+        "cells": cache.digest([c.code for c in rendering.cells if c.in_notebook]),  # same output, new code
         "code": cache.file_sha256(Path(notebook.__file__)),
         "setup": cache.digest(kernel.SETUP),
     }

@@ -217,3 +217,17 @@ def test_threads_checking_entries_that_share_a_dependency_read_it_once(tmp_path,
         t.join()
     cache.file_digest.cache_clear()
     assert reads == [shared]
+
+
+def test_a_code_edit_that_prints_the_same_reaches_the_notebook(tmp_path):
+    """deck.ipynb is reused when what it is made of has not changed: the code of its cells is part of that,
+    not only their outputs (a hidden assert cell edited in chapter 6 left the old code in deck.ipynb)."""
+    chapter = "## A\n\n{% call run(echo=False) %}\nvalue = 2\nassert value > 1\n{% endcall %}\n本文\n"
+    deck = write_deck(tmp_path / "deck", {"a.md.j2": chapter})
+    out = tmp_path / "out"
+    assert build(deck, out, "--no-html", "--accept", companion="off").returncode == 0
+    (deck.parent / "a.md.j2").write_text(chapter.replace("value", "number"), encoding="utf-8")
+    proc = build(deck, out, "--no-html", "--accept", companion="off")
+    assert proc.returncode == 0, proc.stderr
+    notebook = (out / "deck.ipynb").read_text(encoding="utf-8")
+    assert "number = 2" in notebook and "value = 2" not in notebook
