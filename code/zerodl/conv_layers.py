@@ -87,14 +87,13 @@ class FastPooling(Pooling):
 
     def backward(self, dout):
         dimg = np.zeros_like(self.img, dtype=dout.dtype)
-        unclaimed = np.ones(self.out.shape, dtype=bool)  # まだ勾配を渡していない窓
         out_h, out_w = self.out.shape[2:]
-        for window, dwindow in zip(
-            self.windows(self.img, out_h, out_w), self.windows(dimg, out_h, out_w), strict=True
-        ):
-            hit = (
-                window == self.out
-            ) & unclaimed  # 最大の値が何か所にあっても、最初の 1 か所だけ（np.argmax と同じ）
+        windows = self.windows(self.img, out_h, out_w)
+        dwindows = self.windows(dimg, out_h, out_w)  # dimg の同じ位置（スライスなので、足せば dimg が変わる）
+        unclaimed = np.ones(self.out.shape, dtype=bool)  # まだ勾配を渡していない窓
+        for window, dwindow in zip(windows, dwindows, strict=True):
+            # 最大の値が窓の中に何か所あっても、最初の 1 か所だけに流す（np.argmax と同じ）
+            hit = (window == self.out) & unclaimed
             unclaimed &= ~hit
             dwindow += dout * hit
         H, W = dimg.shape[2] - 2 * self.pad, dimg.shape[3] - 2 * self.pad
