@@ -28,6 +28,17 @@ def pytest_configure(config):
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Figure tests draw through pyplot, which keeps every figure open until closed: close what a test
+    left, so that later tests do not pile them up (matplotlib warns past 20 open figures)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 FRONT = """---
 marp: true
 theme: docker
