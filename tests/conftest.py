@@ -7,6 +7,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,8 +34,6 @@ def close_figures():
     """Figure tests draw through pyplot, which keeps every figure open until closed: close what a test
     left, so that later tests do not pile them up (matplotlib warns past 20 open figures)."""
     yield
-    import sys
-
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
 
