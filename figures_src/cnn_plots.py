@@ -169,7 +169,7 @@ def shift_label(dy, dx):
 
 MEASURES = {  # shift_sensitivity の値 → 棒の名前と色
     "before": ("プーリング前", "#9ecae1"),
-    "subsampled": ("間引くだけ（窓の左上）", "#bdbdbd"),
+    "subsampled": ("間引いただけ（窓の左上）", "#bdbdbd"),
     "after": ("Max プーリング後", "#08519c"),
 }
 
@@ -204,7 +204,7 @@ def shift_figure(image, sensitivities, n_images):
     ax.set_ylim(0, 1.18 * 100 * max(max(s.values()) for s in sensitivities.values()))
     ax.tick_params(axis="y", labelsize=13)
     ax.legend(fontsize=13, loc="upper left", frameon=False)
-    ax.set_title(f"第 1 層の出力（テストデータ {n_images} 枚）", fontsize=15)
+    ax.set_title(f"第 1 層の出力（テストデータ {n_images:,} 枚）", fontsize=15)
     right.supxlabel("変化の割合 = ‖ずらした後 − 元‖ ÷ ‖元‖", fontsize=14, color="#555555")
     return fig
 
