@@ -319,8 +319,8 @@ def layer_captions(network):
     return {
         "Conv1": f"{fn} 枚 {fh}×{fw}",
         "Pool1": f"{pool.pool_h}×{pool.pool_w}\nストライド {pool.stride}",
-        "Affine1": f"{network.params['W2'].shape[1]} 個",
-        "Affine2": f"{network.params['W3'].shape[1]} 個",
+        "Affine1": f"{network.params['W2'].shape[1]} ノード",
+        "Affine2": f"{network.params['W3'].shape[1]} ノード",
     }
 
 

@@ -224,7 +224,7 @@ def test_the_cnn_diagram_writes_the_shapes_of_a_real_forward_pass():
     labels = [t.get_text() for t in cnn_layout_diagrams.simple_cnn_figure(network, (1, 12, 12)).axes[0].texts]
     for _, shape in shapes:
         assert str(shape) in labels
-    assert "Conv\n4 枚 3×3" in labels and "Affine\n7 個" in labels and "Affine\n5 個" in labels
+    assert "Conv\n4 枚 3×3" in labels and "Affine\n7 ノード" in labels and "Affine\n5 ノード" in labels
 
 
 def test_the_default_cnn_diagram_is_the_books_network():
