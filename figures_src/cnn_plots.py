@@ -204,7 +204,7 @@ def shift_figure(image, sensitivities, n_images):
     ax.set_ylim(0, 1.18 * 100 * max(max(s.values()) for s in sensitivities.values()))
     ax.tick_params(axis="y", labelsize=13)
     ax.legend(fontsize=13, loc="upper left", frameon=False)
-    ax.set_title(f"第 1 層の出力（テストデータ {n_images:,} 枚）", fontsize=15)
+    ax.set_title(f"1 層目の出力（テストデータ {n_images:,} 枚）", fontsize=15)
     right.supxlabel("変化の割合 = ‖ずらした後 − 元‖ ÷ ‖元‖", fontsize=14, color="#555555")
     return fig
 
