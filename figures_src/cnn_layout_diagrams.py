@@ -144,7 +144,7 @@ def im2col_example(image=EXAMPLE_INPUT, filters=None):
     """im2col の図が描く配列: 入力 image を (1, 1, H, W) にしたものと、フィルタ (FN, 1, FH, FW)。
 
     フィルタを省くと EXAMPLE_FILTER と、その左右を裏返したものの 2 枚。Convolution.forward と同じ手順
-    （バイアスは 0）: col = im2col(x)、フィルタを 1 枚 1 列にした W、out = col · W (N·OH·OW, FN) を
+    （バイアスは 0）: col = im2col(x)、フィルタを 1 枚 1 列にした col_W、out = col · col_W (N·OH·OW, FN) を
     (N, FN, OH, OW) に並べ直す。
     """
     x = np.asarray(image)[np.newaxis, np.newaxis]  # (N, C, H, W) = (1, 1, H, W)
@@ -160,9 +160,9 @@ def im2col_example(image=EXAMPLE_INPUT, filters=None):
 
 
 def im2col_figure(example=None):
-    """左から: 入力と 4 つの窓 → col（窓 1 つが 1 行）· W（フィルタ 1 枚が 1 列）= 出力の行列 → (N, FN, OH, OW)。
+    """左から: 入力と 4 つの窓 → col（窓 1 つが 1 行）· col_W（フィルタ 1 枚が 1 列）= 出力の行列 → (N, FN, OH, OW)。
 
-    行の色は窓の色（入力の 4 枚の写しで、それぞれの窓を同じ色で囲む）、W の列の色はフィルタの色。
+    行の色は窓の色（入力の 4 枚の写しで、それぞれの窓を同じ色で囲む）、col_W の列の色はフィルタの色。
     """
     e = example or im2col_example()
     x, filters, col, col_w, out, maps = (e[k] for k in ("x", "filters", "col", "col_W", "out", "maps"))
@@ -231,13 +231,13 @@ def im2col_figure(example=None):
     )
     ax.add_patch(Circle(((col_right + w_left) / 2, middle), 0.055, color=nd.INK))  # 行列の積の「·」
 
-    # W: フィルタ 1 枚が 1 列（列の色はフィルタの色）
+    # col_W（Convolution.forward と同じ名前）: フィルタ 1 枚が 1 列（列の色はフィルタの色）
     col_fills = [[FILTER_FILLS[c] for c in range(fn)] for _ in range(col_w.shape[0])]
     matrix(ax, col_w, w_left, w_top, cell, fills=col_fills, fontsize=fs)
     nd.label(
         ax,
         ((w_left + w_right) / 2, w_top + 0.1),
-        f"W {shape_text(col_w.shape)}: フィルタ 1 枚が 1 列",
+        f"col_W {shape_text(col_w.shape)}: フィルタ 1 枚が 1 列",
         fontsize=fs,
         va="bottom",
     )

@@ -201,7 +201,7 @@ def test_the_im2col_diagram_draws_the_arrays_it_is_given():
     assert {
         "入力 (1, 1, 4, 4)",
         "col (4, 9): 窓 1 つが 1 行",
-        "W (9, 2): フィルタ 1 枚が 1 列",
+        "col_W (9, 2): フィルタ 1 枚が 1 列",  # the name Convolution.forward gives it (its W is 4-D)
         "(1, 2, 2, 2)",
     } <= labels
 
