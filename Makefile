@@ -64,8 +64,12 @@ lint: $(PY_OK) ## ruff lint and format check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+# Two pytest-xdist workers: most tests wait on a kernel, node or the browser, so two keep both cores busy
+# (measured on 2 cores: 133 s against 215 s for one); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: setup lint ## Lint, then the whole pytest suite (snippets, bad input, browser checks, PDF, watch, …)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 bench: setup ## Time builds against marp-cli alone, and our training (2-layer net, CNN) against float64 textbook baselines
 	$(PY) -m bench.decks

@@ -1,5 +1,6 @@
 """Shared helpers: small decks written into temporary folders and built with the real build.py."""
 
+import fcntl
 import functools
 import hashlib
 import os
@@ -8,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -180,8 +182,20 @@ def deck_build() -> Path:
     one full build. Tests read what it published and never write into `_build/` anything `make slides`
     would not (the browser exports run on a copy: `deck_copy`).
     """
-    proc = build(DECK, OUT, figures=ROOT / "figures_src")
-    assert proc.returncode == 0, proc.stderr
+    # `make test` runs the suite on several workers (pytest-xdist), each with its own session: the first
+    # to get here builds; the others wait for it and build nothing, so no test ever reads `_build/` while
+    # a build is swapping its outputs in
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # shared by the workers of one run; unset without xdist
+    lock = Path(tempfile.gettempdir()) / f"deckbuild-real-deck-{hashlib.sha256(bytes(OUT)).hexdigest()[:16]}"
+    with open(lock, "a+") as held:  # holds the id of the run that built last
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.seek(0)
+        if run and held.read() == run:
+            return OUT
+        proc = build(DECK, OUT, figures=ROOT / "figures_src")
+        assert proc.returncode == 0, proc.stderr
+        held.truncate(0)
+        held.write(run or "")
     return OUT
 
 
