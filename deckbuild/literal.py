@@ -18,6 +18,7 @@ markdown-it before anything is filled in):
 The author asks for markup explicitly with raw=True; the text is then inserted as it is.
 """
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -122,10 +123,13 @@ def places(text: str, placeholders: list[str]) -> dict[str, Place]:
     from . import slides  # markdown-it: not needed by the kernel, which imports this module for table cells
 
     wanted = [p for p in placeholders if p in text]
+    common = os.path.commonprefix(wanted)  # noqa: RUF071 (strings, not paths) "⟦deck-cell:": most tokens hold none
     found: dict[str, Place] = {}
     _, body = slides.split_front_matter(text)
     for tok in slides.block_tokens(body):  # the slide map's parse; inline parsing only where a placeholder is
         content = tok.content or ""
+        if common not in content:
+            continue
         here = [p for p in wanted if p in content and p not in found]
         if not here:
             continue

@@ -3,6 +3,7 @@
 
 import ast
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -55,6 +56,14 @@ def defines(node: ast.stmt, name: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=64)
+def parsed(text: str, filename: str) -> ast.Module:
+    """A module's syntax tree, parsed once per build for all its source() blocks (a chapter shows one module's
+    definitions on many slides; parsing it again for each was a fifth of a build that changed nothing).
+    Keyed on the text itself, so an edit is always parsed afresh; callers only read the tree."""
+    return ast.parse(text, filename=filename)
+
+
 def definition(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[Path, str, ast.AST]:
     """The file that defines `dotted`, its text, and the definition's node."""
     if isinstance(code_dirs, Path):
@@ -62,7 +71,7 @@ def definition(code_dirs: Path | Sequence[Path], dotted: str) -> tuple[Path, str
     path, names = split_name(code_dirs, dotted)
     text = path.read_text(encoding="utf-8")
     try:
-        return path, text, find_node(ast.parse(text, filename=str(path)), names)
+        return path, text, find_node(parsed(text, str(path)), names)
     except SourceNotFound:
         raise SourceNotFound(f"{dotted!r} is not defined in {path}") from None
 

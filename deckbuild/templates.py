@@ -63,7 +63,7 @@ def caller_where() -> Where:
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:
-            return Where(display_path(template.filename), template.get_corresponding_lineno(frame.f_lineno))
+            return Where(display_path(template.filename), sourcemap.template_line(template, frame.f_lineno))
         frame = frame.f_back
     return Where("<deck>")
 
