@@ -17,7 +17,8 @@ class Convolution:
         out_w = conv_output_size(W, FW, self.stride, self.pad)
         col = im2col(x, FH, FW, self.stride, self.pad)  # (N*OH*OW, C*FH*FW)
         col_W = self.W.reshape(FN, -1).T  # (C*FH*FW, FN): フィルタ 1 枚が 1 列
-        out = np.dot(col, col_W) + self.b  # (N*OH*OW, FN)
+        out = np.dot(col, col_W)  # (N*OH*OW, FN)
+        out += self.b  # 各行にその場で足す（同じ大きさの配列をもう 1 つ作らない）
         self.x_shape, self.col, self.col_W = x.shape, col, col_W
         return np.ascontiguousarray(out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2))  # (N, FN, OH, OW)
 
