@@ -315,6 +315,13 @@ def slices(ax, shape, front_top_left, channels, cell, name):
     return edges
 
 
+def name_and_shape(ax, edges, bottom, name, shape):
+    """部品の名前を y = bottom の下に、その形（灰色）をさらにその下に書く（3 つの部品の下の高さを揃える）。"""
+    centre = (edges[0] + edges[1]) / 2
+    nd.label(ax, (centre, bottom - 0.1), name, fontsize=LABEL_FONTSIZE, va="top")
+    nd.label(ax, (centre, bottom - 0.5), shape, fontsize=17, va="top", color=nd.MUTED)
+
+
 def channels(x_shape, w_shape, c=CHANNELS):
     """C チャンネルの入力と、同じ C チャンネルのフィルタ。チャンネルごとの畳み込みを足して、出力は 1 枚。"""
     (h, wd), (fh, fw) = x_shape, w_shape
@@ -326,43 +333,17 @@ def channels(x_shape, w_shape, c=CHANNELS):
     fig, ax = nd.canvas((-0.1, width + 0.1), (-h * cell - 1.15, depth_y + 0.1))
     mid = -h * cell / 2
     edges = slices(ax, (h, wd), (0.0, 0.0), c, cell, "input")
-    nd.label(ax, ((edges[0] + edges[1]) / 2, edges[2] - 0.1), "入力データ", fontsize=LABEL_FONTSIZE, va="top")
-    nd.label(
-        ax,
-        ((edges[0] + edges[1]) / 2, edges[2] - 0.5),
-        f"(C, H, W) = ({c}, {h}, {wd})",
-        fontsize=17,
-        va="top",
-        color=nd.MUTED,
-    )
+    name_and_shape(ax, edges, edges[2], "入力データ", f"(C, H, W) = ({c}, {h}, {wd})")
     x = edges[1] + depth_x + gap
     symbol(ax, x - gap / 2, mid, CONV_SYMBOL)
     edges = slices(ax, (fh, fw), (x, mid + fh * cell / 2), c, cell, "filter")
-    nd.label(ax, ((edges[0] + edges[1]) / 2, -h * cell - 0.1), "フィルタ", fontsize=LABEL_FONTSIZE, va="top")
-    nd.label(
-        ax,
-        ((edges[0] + edges[1]) / 2, -h * cell - 0.5),
-        f"(C, FH, FW) = ({c}, {fh}, {fw})",
-        fontsize=17,
-        va="top",
-        color=nd.MUTED,
-    )
+    name_and_shape(ax, edges, -h * cell, "フィルタ", f"(C, FH, FW) = ({c}, {fh}, {fw})")
     x = edges[1] + depth_x + gap
     nd.arrow(ax, (x - gap + 0.15, mid), (x - 0.15, mid), linewidth=2)
     edges = grid(
         ax, (oh, ow), (x, mid + oh * cell / 2), cell=cell, fills=[["#eeeeee"] * ow for _ in range(oh)]
     )
-    nd.label(
-        ax, ((edges[0] + edges[1]) / 2, -h * cell - 0.1), "出力データ", fontsize=LABEL_FONTSIZE, va="top"
-    )
-    nd.label(
-        ax,
-        ((edges[0] + edges[1]) / 2, -h * cell - 0.5),
-        f"(1, OH, OW) = (1, {oh}, {ow})",
-        fontsize=17,
-        va="top",
-        color=nd.MUTED,
-    )
+    name_and_shape(ax, edges, -h * cell, "出力データ", f"(1, OH, OW) = (1, {oh}, {ow})")
     return fig
 
 
