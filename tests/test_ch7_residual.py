@@ -9,7 +9,6 @@ from zerodl.layers import Relu
 from zerodl.numerical import numerical_gradient, relative_error
 from zerodl.residual import ResidualBlock, random_block
 
-
 H = 1e-6  # float64: small enough that no ReLU input crosses 0 within ±H (1e-4 crosses one in this setting)
 
 
