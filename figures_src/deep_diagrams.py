@@ -146,6 +146,17 @@ def receptive_field_figure(kernel=3, layers=2):
             left = edges[1] + gap
     if layers > 1:
         frame(ax, (0, 0), kernel, kernel, cell=cell, color=SECOND_COLOR, linewidth=2.5, linestyle="--")
+        # 橙の意味は、橙の 1 マスを持つ層（出力の 1 つ手前）の下に書く（青は出力が見る範囲: 下の段の文）
+        size = sizes[layers - 1]
+        center = sum(s * cell for s in sizes[: layers - 1]) + gap * (layers - 1) + size * cell / 2
+        nd.label(
+            ax,
+            (center, -row_h / 2 - size * cell / 2 - 0.12),
+            f"橙の 1 マスが見るのは\n前の層の橙の {kernel}×{kernel}",
+            fontsize=15,
+            color=SECOND_COLOR,
+            va="top",
+        )
 
     # 下の段: 1 回の n×n の畳み込み
     edges = grid(ax, (n, n), (0, bottom_top), cell=cell, fills=window_fills((n, n), 0, 0, n, n))
