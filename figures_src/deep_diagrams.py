@@ -3,8 +3,8 @@ ResNet の残差ブロック、この章の深い CNN（DeepConvNet）の構造�
 
 誤り率は zerodl.history のデータファイル（各行に出典）から読み、深い CNN の形は DeepConvNet に 0 の画像を
 1 枚通して求める（cnn_layout_diagrams の SimpleConvNet の図と同じやり方）。見る範囲の大きさは conv_output_size で
-計算する。座標はインチ（netdraw を参照）。文字の大きさは、DESIGNED_WIDTHS（tests/test_ch7_diagrams.py）の幅で
-読めるように決めている。
+計算する。座標はインチ（netdraw を参照）。文字の大きさは、スライドに載せる幅で
+読めるように決めている（幅は tests/test_ch7_diagrams.py の PLANNED）。
 """
 
 import sys
