@@ -117,11 +117,12 @@ def receptive_field_figure(kernel=3, layers=2):
     bottom_top = -row_h - 0.95
     fig, ax = nd.canvas((-0.1, fig_w + 0.1), (bottom_top - row_h - 0.55, 0.6))
 
-    left = 0.0
+    left, corners = 0.0, []
     for k, size in enumerate(sizes):
         top = -(n - size) * cell / 2  # 縦の真ん中を揃える
+        corners.append((left, top))
         fills = window_fills((size, size), 0, 0, size, size)  # 出力が見る範囲: 全体
-        if k < layers and layers > 1 and k == layers - 2:
+        if layers > 1 and k == layers - 2:
             # 出力の 1 つ手前の層の左上の 1 マスが、その前の層のどこを見るか（橙）
             fills = window_fills((size, size), 0, 0, kernel, kernel, fill=SECOND_FILL, base=WINDOW_FILL)
         if k == layers - 1 and layers > 1:
@@ -145,10 +146,20 @@ def receptive_field_figure(kernel=3, layers=2):
             )
             left = edges[1] + gap
     if layers > 1:
-        frame(ax, (0, 0), kernel, kernel, cell=cell, color=SECOND_COLOR, linewidth=2.5, linestyle="--")
+        frame(
+            ax,
+            corners[layers - 2],
+            kernel,
+            kernel,
+            cell=cell,
+            color=SECOND_COLOR,
+            linewidth=2.5,
+            linestyle="--",
+            gid="window",
+        )
         # 橙の意味は、橙の 1 マスを持つ層（出力の 1 つ手前）の下に書く（青は出力が見る範囲: 下の段の文）
         size = sizes[layers - 1]
-        center = sum(s * cell for s in sizes[: layers - 1]) + gap * (layers - 1) + size * cell / 2
+        center = corners[layers - 1][0] + size * cell / 2
         nd.label(
             ax,
             (center, -row_h / 2 - size * cell / 2 - 0.12),

@@ -133,8 +133,12 @@ def test_the_deep_learning_years_are_the_neural_network_rows():
 
 
 def frames(fig):
-    """Each highlighted region: its gid → its side in cells (the frames are square)."""
+    """Each highlighted region: its gid → its side in inches (the frames are square)."""
     return {p.get_gid(): p.get_width() for p in fig.axes[0].patches if p.get_gid()}
+
+
+def lefts(fig):
+    return {p.get_gid(): p.get_x() for p in fig.axes[0].patches if p.get_gid()}
 
 
 @pytest.mark.parametrize("kernel,layers,sizes", [(3, 2, [5, 3, 1]), (3, 3, [7, 5, 3, 1]), (5, 2, [9, 5, 1])])
@@ -149,6 +153,9 @@ def test_the_receptive_field_is_what_the_stacked_convolutions_see(kernel, layers
     assert [side[f"field{k}"] / side["field0"] for k in range(len(sizes))] == pytest.approx(
         [s / sizes[0] for s in sizes]
     )
+    # the dashed window: kernel×kernel cells of the layer before the last, the cells its one orange cell sees
+    assert side["window"] / side["field0"] == pytest.approx(kernel / sizes[0])
+    assert lefts(fig)["window"] == pytest.approx(lefts(fig)[f"field{layers - 2}"])
     assert f"{kernel}×{kernel}" in texts(fig) and f"{sizes[0]}×{sizes[0]}" in texts(fig)
     assert not any(re.search(r"\d+ *(個|パラメータ)", t) for t in texts(fig))  # the slide computes the counts
     plt.close(fig)
