@@ -327,7 +327,7 @@ def deep_architecture_figure(shapes):
                 nd.arrow(ax, (cx - box_w / 2 - gap, y), (cx - box_w / 2, y), linewidth=1.8)
     # 1 段目の終わりから 2 段目の始めへ折り返す矢印
     (x_end, y0), (x_start, y1) = centers[split - 1], centers[split]
-    mid = (y0 + y1) / 2 + 0.12
+    mid = (y0 + y1) / 2 - 0.08  # 1 段目の形の文字より下
     ax.plot(
         [x_end + box_w / 2, x_end + box_w / 2 + 0.2, x_end + box_w / 2 + 0.2, -0.3, -0.3],
         [y0, y0, mid, mid, y1],
