@@ -302,11 +302,20 @@ def simple_cnn_shapes(network=None, input_dim=None):
     input_dim を渡さなければ SimpleConvNet の既定の入力の形（MNIST の 1 枚）。
     """
     network = network or SimpleConvNet()
-    input_dim = input_dim or inspect.signature(SimpleConvNet).parameters["input_dim"].default
+    return layer_shapes(
+        network, input_dim or inspect.signature(SimpleConvNet).parameters["input_dim"].default
+    )
+
+
+def layer_shapes(network, input_dim):
+    """network.layers に 0 の画像を 1 枚通したときの (名前, 出力の形)。最初に入力、最後に Softmax。
+
+    Dropout は推論のとき（train_flg=False）の振る舞いで通す（第7章の DeepConvNet）。
+    """
     x = np.zeros((1, *input_dim), dtype=np.float32)
     shapes = [("入力", x.shape[1:])]
     for name, layer in network.layers.items():
-        x = layer.forward(x)
+        x = layer.forward(x, False) if name.startswith("Dropout") else layer.forward(x)
         shapes.append((name, x.shape[1:]))
     shapes.append(("Softmax", softmax(x).shape[1:]))  # SoftmaxWithLoss の前半（学習では損失も求める）
     return shapes
