@@ -1,0 +1,240 @@
+"""深い CNN の図（第7章）: 学習曲線（第6章の CNN・第4章の 2 層ネットワークと比べる）、間違えたテストの数字、
+データ拡張で作った数字、レイヤの種類ごとの時間。
+
+記録・重み・時間は zerodl.deep から読む（ビルドでは 1 回だけ学習・計測し、スライドと共有する）。描く関数はどれも
+描くデータを引数に受け取り、main() だけが zerodl を呼ぶ: テストは小さな作りもののデータで描ける。
+"""
+
+import math
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from cnn_plots import TEST_COLOR, TRAIN_COLOR, accuracy_axes, two_layer_baseline
+
+import figstyle
+from zerodl import cnn, deep
+from zerodl.cnn_examples import shift
+from zerodl.mnist import load_mnist
+from zerodl.trained import trained_two_layer_net
+
+SIMPLE_CNN_COLOR = "#31a354"  # 第6章の CNN（比べる相手の 1 本目。2 本目の 2 層ネットワークは灰色）
+MISCLASSIFIED_COLUMNS = 10
+MISCLASSIFIED_SHOWN = 40  # これより多く間違えたら、テストデータの順で最初の 40 枚だけ（表題でそう言う）
+AUGMENTED_DIGITS = 6  # 拡張を見せる訓練データの数字の数（最初から）
+AUGMENT_SEED = 0
+FORWARD_COLOR, BACKWARD_COLOR = "#9ecae1", "#08519c"
+LAYER_NAMES = {  # レイヤの種類 → 図に書く名前
+    "Conv": "Conv（畳み込み）",
+    "Relu": "ReLU",
+    "Pool": "Pooling",
+    "Affine": "Affine（全結合）",
+    "Dropout": "Dropout",
+    "Flatten": "Flatten",
+    "Softmax": "Softmax と損失",
+}
+
+
+def minus(text):
+    """書式の - を本当のマイナス記号（U+2212）に。"""
+    return text.replace("-", "\N{MINUS SIGN}")
+
+
+# ---- 学習曲線 ----------------------------------------------------------------------------------------------
+
+
+def zoomed_floor(*histories):
+    """拡大した軸の下端: 最後のエポックのテストの正解率のうち一番低いものより 0.02 以上下の、0.02 の倍数。"""
+    lowest = min(h["test_acc"][-1] for h in histories)
+    return math.floor(round((lowest - 0.02) / 0.02, 6)) * 0.02  # round: 0.88 / 0.02 が 43.99… になるのを防ぐ
+
+
+def learning_curve_figure(history, cnn_history, baseline_history):
+    """深い CNN の訓練データ（実線）とテストデータ（破線）の正解率に、第6章の CNN と第4章の 2 層ネットワークの
+    テストの正解率を重ねる。左は 0〜1 の全体、右は同じ線の上の方を縦に拡大したもの（差が 1 % ほどなので）。"""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.3), layout="constrained")
+    last = max(history["epoch"][-1], cnn_history["epoch"][-1], len(baseline_history["test_acc"]) - 1)
+    for ax, ylim in zip(
+        axes, [(0, 1.02), (zoomed_floor(history, cnn_history, baseline_history), 1.0)], strict=True
+    ):
+        two_layer_baseline(ax, baseline_history)
+        ax.plot(
+            cnn_history["epoch"],
+            cnn_history["test_acc"],
+            color=SIMPLE_CNN_COLOR,
+            linewidth=1.8,
+            linestyle="-.",
+            label=f"単純な CNN（第6章）のテスト: {cnn_history['epoch'][-1]} エポック",
+        )
+        ax.plot(
+            history["epoch"],
+            history["train_acc"],
+            color=TRAIN_COLOR,
+            linewidth=2,
+            label="深い CNN の訓練データ",
+        )
+        ax.plot(
+            history["epoch"],
+            history["test_acc"],
+            color=TEST_COLOR,
+            linewidth=2,
+            linestyle="--",
+            label="深い CNN のテストデータ",
+        )
+        accuracy_axes(ax, last, ylim)
+    axes[0].set_title("全体", fontsize=15)
+    axes[1].set_title("上の方を拡大", fontsize=15)
+    handles, labels = axes[0].get_legend_handles_labels()
+    order = [2, 3, 1, 0]  # 深い CNN の 2 本を先に
+    fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="outside lower center",
+        ncols=2,
+        fontsize=13,
+        frameon=False,
+    )
+    return fig
+
+
+# ---- 間違えた数字 ------------------------------------------------------------------------------------------
+
+
+def misclassified_figure(images, labels, predicted, n_test):
+    """間違えた数字を MISCLASSIFIED_COLUMNS 列に並べ、それぞれに「正解 → 予測」を書く。
+
+    images (N, H, W) は間違えた数字（テストデータの順）、labels と predicted はその正解と予測、n_test はテスト
+    データの枚数。MISCLASSIFIED_SHOWN 枚より多ければ最初の MISCLASSIFIED_SHOWN 枚だけ描き、表題でそう言う。
+    """
+    n = len(images)
+    shown = min(n, MISCLASSIFIED_SHOWN)
+    rows = max(1, -(-shown // MISCLASSIFIED_COLUMNS))
+    fig = plt.figure(figsize=(11, 0.98 * rows + 0.45), layout="constrained")
+    axes = fig.subplots(
+        rows, MISCLASSIFIED_COLUMNS, squeeze=False, gridspec_kw={"wspace": 0.02, "hspace": 0.02}
+    )
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < shown:
+            ax.imshow(images[k], cmap="gray_r", interpolation="nearest")
+            ax.set_title(f"正解 {labels[k]} → 予測 {predicted[k]}", fontsize=10, pad=3)
+    title = f"テストデータ {n_test:,} 枚のうち間違えた {n} 枚"
+    if shown < n:
+        title += f"（テストデータの順で最初の {shown} 枚）"
+    fig.suptitle(title, fontsize=12)
+    return fig
+
+
+# ---- データ拡張 --------------------------------------------------------------------------------------------
+
+
+def shift_label(dy, dx):
+    """ずらし方 (dy, dx) の説明: (0, 2) → 「右へ 2 画素」、(−2, 0) → 「上へ 2 画素」。"""
+    parts = ([f"{'下' if dy > 0 else '上'}へ {abs(dy)}"] if dy else []) + (
+        [f"{'右' if dx > 0 else '左'}へ {abs(dx)}"] if dx else []
+    )
+    return "、".join(parts) + " 画素" if parts else "そのまま"
+
+
+def augmented_examples(images, max_shift, max_degrees, seed=AUGMENT_SEED):
+    """images (N, H, W) のそれぞれを、ずらすだけ・回すだけ・両方（deep.augment、種 seed）にした行。
+
+    ずらし方は右・下・左・上へ max_shift 画素の繰り返し、角度は +max_degrees と −max_degrees を交互に（範囲の端を
+    見せる）。返すのは [(行の名前, [(画像, その説明), …]), …]（1 行目は元の数字）。
+    """
+    shifts = [(0, max_shift), (max_shift, 0), (0, -max_shift), (-max_shift, 0)]
+    rng = np.random.default_rng(seed)
+    rows = [("元の数字", [(image, "") for image in images]), ("ずらす", []), ("回す\n（+ は左回り）", [])]
+    rows.append(("両方\n（ランダム）", []))
+    for k, image in enumerate(images):
+        dy, dx = shifts[k % len(shifts)]
+        degrees = max_degrees if k % 2 == 0 else -max_degrees
+        rows[1][1].append((shift(image, dy, dx), shift_label(dy, dx)))
+        rows[2][1].append((deep.rotate(image, degrees), minus(f"{degrees:+g}°")))
+        rows[3][1].append((deep.augment(image, rng), ""))
+    return rows
+
+
+def augmented_figure(rows):
+    """augmented_examples の行を上から順に描く: 各行の左に行の名前、各画像の上にその説明。"""
+    n = len(rows[0][1])
+    fig = plt.figure(figsize=(8.6, 1.12 * len(rows)), layout="constrained")
+    axes = fig.subplots(len(rows), n, squeeze=False, gridspec_kw={"wspace": 0.02, "hspace": 0.02})
+    for row_axes, (name, panels) in zip(axes, rows, strict=True):
+        for ax, (image, label) in zip(row_axes, panels, strict=True):
+            ax.imshow(image, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(label, fontsize=11, pad=3)
+        row_axes[0].set_ylabel(
+            name, fontsize=12, rotation=0, ha="right", va="center", ma="center", labelpad=8
+        )
+    return fig
+
+
+# ---- 時間 ----------------------------------------------------------------------------------------------------
+
+
+def milliseconds(ms):
+    """有効数字 2〜3 桁ほど: 90 → "90"、7.04 → "7.0"、0.034 → "0.03"。"""
+    return f"{ms:.0f}" if ms >= 10 else f"{ms:.1f}" if ms >= 1 else f"{ms:.2f}"
+
+
+def percent(share):
+    """割合（%）: 88.3 → "88 %"、6.8 → "6.8 %"、0.04 → "0.1 % 未満"（0.0 % と書くと 0 に見えるので）。"""
+    return f"{share:.0f} %" if share >= 10 else f"{share:.1f} %" if share >= 0.1 else "0.1 % 未満"
+
+
+def profile_figure(profile, batch_size):
+    """レイヤの種類ごとの順伝播と逆伝播の時間（ミリ秒、積み上げた横棒）。合計の長い順に上から、棒の右に合計と全体に占める割合。
+
+    profile: 種類 → {"forward": 秒, "backward": 秒}（ミニバッチ batch_size 枚の 1 回分）。
+    """
+    totals = {kind: t["forward"] + t["backward"] for kind, t in profile.items()}
+    order = sorted(totals, key=totals.get)  # barh は下から描くので、短い順に並べると一番長いものが上
+    grand = sum(totals.values())
+    forward = np.array([1000 * profile[k]["forward"] for k in order])
+    backward = np.array([1000 * profile[k]["backward"] for k in order])
+    fig, ax = plt.subplots(figsize=(8.6, 0.42 * len(order) + 1.3), layout="constrained")
+    y = np.arange(len(order))
+    ax.barh(y, forward, color=FORWARD_COLOR, label="順伝播")
+    ax.barh(y, backward, left=forward, color=BACKWARD_COLOR, label="逆伝播")
+    for k, kind in enumerate(order):
+        text = f"{milliseconds(1000 * totals[kind])} ms（{percent(100 * totals[kind] / grand)}）"
+        ax.text(forward[k] + backward[k], k, "  " + text, va="center", fontsize=12)
+    ax.set_yticks(y, [LAYER_NAMES.get(kind, kind) for kind in order], fontsize=13)
+    ax.set_xlim(0, 1.35 * (forward + backward).max())  # 右に合計と割合を書く余白
+    ax.set_xlabel(f"時間（ミリ秒、ミニバッチ {batch_size} 枚の 1 回分）", fontsize=13)
+    ax.tick_params(axis="x", labelsize=12)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=12, loc="lower right", frameon=False)
+    return fig
+
+
+def main(outdir: Path) -> None:
+    figstyle.setup()
+    result = deep.train_deep_net()  # ビルドでは 1 回だけ学習し、スライドと共有する
+    figstyle.save(
+        learning_curve_figure(
+            result["history"], cnn.train_simple_cnn()["history"], trained_two_layer_net()["history"]
+        ),
+        outdir,
+        "ch7_learning_curve",
+    )
+
+    (x_train, _), (x_test, t_test) = load_mnist(normalize=True, flatten=False)
+    wrong, predicted = deep.misclassified(deep.deep_net_with(result["params"]), x_test, t_test)
+    figstyle.save(
+        misclassified_figure(x_test[wrong, 0], t_test[wrong], predicted, len(x_test)),
+        outdir,
+        "ch7_misclassified",
+    )
+    rows = augmented_examples(x_train[:AUGMENTED_DIGITS, 0], deep.MAX_SHIFT, deep.MAX_DEGREES)
+    figstyle.save(augmented_figure(rows), outdir, "ch7_augmented")
+    figstyle.save(profile_figure(deep.deep_net_profile(), deep.PROFILE_BATCH), outdir, "ch7_profile")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
