@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from cnn_plots import TEST_COLOR, TRAIN_COLOR, accuracy_axes, two_layer_baseline
+from matplotlib.patches import Rectangle
 
 import figstyle
 from zerodl import cnn, deep
@@ -101,6 +102,33 @@ def learning_curve_figure(history, cnn_history, baseline_history):
 # ---- 間違えた数字 ------------------------------------------------------------------------------------------
 
 
+def draw_digit(ax, image, left, top, label, fontsize, frame=False):
+    """image を軸の (left, top) から 1×1 の升に描き（縦軸は下向き）、その上に label を書く。
+
+    数字を 1 つの軸にまとめて描くため: 数十個の軸を並べると、配置の計算だけで何秒もかかる。
+    """
+    ax.imshow(
+        image, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1, extent=(left, left + 1, top + 1, top)
+    )
+    if frame:
+        ax.add_patch(Rectangle((left, top), 1, 1, fill=False, linewidth=0.8, edgecolor="#444444"))
+    if label:
+        ax.text(left + 0.5, top - 0.04, label, ha="center", va="bottom", fontsize=fontsize)
+
+
+def digit_axes(width, units_wide, units_high):
+    """図いっぱいの軸 1 つ（横 units_wide、縦 units_high の升目。縦は下向き）と、幅 width インチの図。"""
+    fig = plt.figure(figsize=(width, width * units_high / units_wide))
+    # 数字は 1 枚ずつ SVG の画像にする（まとめて 1 枚の画像に描き直すと、画素がぼやけて升目がずれる）
+    fig.suppressComposite = True
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, units_wide)
+    ax.set_ylim(units_high, 0)  # 上の行から
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
 def misclassified_figure(images, labels, predicted, n_test):
     """間違えた数字を MISCLASSIFIED_COLUMNS 列に並べ、それぞれに「正解 → 予測」を書く。
 
@@ -110,19 +138,17 @@ def misclassified_figure(images, labels, predicted, n_test):
     n = len(images)
     shown = min(n, MISCLASSIFIED_SHOWN)
     rows = max(1, -(-shown // MISCLASSIFIED_COLUMNS))
-    fig = plt.figure(figsize=(11, 0.98 * rows + 0.45), layout="constrained")
-    axes = fig.subplots(
-        rows, MISCLASSIFIED_COLUMNS, squeeze=False, gridspec_kw={"wspace": 0.02, "hspace": 0.02}
-    )
-    for k, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if k < shown:
-            ax.imshow(images[k], cmap="gray_r", interpolation="nearest")
-            ax.set_title(f"正解 {labels[k]} → 予測 {predicted[k]}", fontsize=10, pad=3)
+    # 升の幅はラベル「正解 7 → 予測 1」の幅、高さは数字とその上のラベルの行
+    cell_w, cell_h, label_h = 1.55, 1.36, 0.3
+    fig, ax = digit_axes(11, MISCLASSIFIED_COLUMNS * cell_w, rows * cell_h)
+    for k in range(shown):
+        row, col = divmod(k, MISCLASSIFIED_COLUMNS)
+        label = f"正解 {labels[k]} → 予測 {predicted[k]}"
+        draw_digit(ax, images[k], col * cell_w + (cell_w - 1) / 2, row * cell_h + label_h, label, 10)
     title = f"テストデータ {n_test:,} 枚のうち間違えた {n} 枚"
     if shown < n:
         title += f"（テストデータの順で最初の {shown} 枚）"
-    fig.suptitle(title, fontsize=12)
+    ax.set_title(title, fontsize=12)
     return fig
 
 
@@ -159,17 +185,13 @@ def augmented_examples(images, max_shift, max_degrees, seed=AUGMENT_SEED):
 def augmented_figure(rows):
     """augmented_examples の行を上から順に描く: 各行の左に行の名前、各画像の上にその説明。"""
     n = len(rows[0][1])
-    fig = plt.figure(figsize=(8.6, 1.12 * len(rows)), layout="constrained")
-    axes = fig.subplots(len(rows), n, squeeze=False, gridspec_kw={"wspace": 0.02, "hspace": 0.02})
-    for row_axes, (name, panels) in zip(axes, rows, strict=True):
-        for ax, (image, label) in zip(row_axes, panels, strict=True):
-            ax.imshow(image, cmap="gray_r", interpolation="nearest", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_title(label, fontsize=11, pad=3)
-        row_axes[0].set_ylabel(
-            name, fontsize=12, rotation=0, ha="right", va="center", ma="center", labelpad=8
-        )
+    name_w, cell_w, cell_h, label_h = 1.9, 1.35, 1.3, 0.28  # 左に行の名前の欄、升の上に説明の行
+    fig, ax = digit_axes(8.6, name_w + n * cell_w, len(rows) * cell_h)
+    for r, (name, panels) in enumerate(rows):
+        top = r * cell_h + label_h
+        ax.text(name_w - 0.15, top + 0.5, name, ha="right", va="center", ma="center", fontsize=12)
+        for k, (image, label) in enumerate(panels):
+            draw_digit(ax, image, name_w + k * cell_w + (cell_w - 1) / 2, top, label, 11, frame=True)
     return fig
 
 
