@@ -167,7 +167,7 @@ def test_the_misclassified_figure_draws_each_digit_with_its_true_and_predicted_l
     assert fig.axes[0].get_title() == f"テストデータ 1,234 枚のうち間違えた {n} 枚"
 
 
-def test_more_misclassified_digits_than_fit_draws_the_first_ones_and_says_so():
+def test_more_misclassified_digits_than_fit_draws_the_first_ones_and_says_so(tmp_path):
     figstyle.setup()
     x, t = synthetic_digits(53)
     fig = deep_plots.misclassified_figure(x[:, 0], t, (t + 1) % 10, 1000)
@@ -179,6 +179,11 @@ def test_more_misclassified_digits_than_fit_draws_the_first_ones_and_says_so():
         fig.axes[0].get_title()
         == "テストデータ 1,000 枚のうち間違えた 53 枚（テストデータの順で最初の 40 枚）"
     )
+    # the most the figure ever draws still fits the slide (main's synthetic network gets fewer wrong)
+    svg = figstyle.save(fig, tmp_path, "ch7_misclassified").read_text(encoding="utf-8")
+    width, height = map(float, SVG_SIZE.search(svg).groups())
+    planned_width, max_height = PLANNED["ch7_misclassified"]
+    assert height * planned_width / width <= max_height
 
 
 # ---- the augmented digits --------------------------------------------------------------------------------------
