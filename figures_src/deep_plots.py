@@ -155,19 +155,54 @@ def misclassified_figure(images, labels, predicted, n_test):
 # ---- データ拡張 --------------------------------------------------------------------------------------------
 
 
-def shift_label(dy, dx):
+def shift_label(dy, dx, unit=" 画素"):
     """ずらし方 (dy, dx) の説明: (0, 2) → 「右へ 2 画素」、(−2, 0) → 「上へ 2 画素」。"""
     parts = ([f"{'下' if dy > 0 else '上'}へ {abs(dy)}"] if dy else []) + (
         [f"{'右' if dx > 0 else '左'}へ {abs(dx)}"] if dx else []
     )
-    return "、".join(parts) + " 画素" if parts else "そのまま"
+    return "、".join(parts) + unit if parts else "そのまま"
+
+
+def degrees_label(degrees):
+    """回す角度の説明: 15 → 「+15°」、−7.4 → 「−7°」（本当のマイナス記号）。"""
+    return minus(f"{degrees:+.0f}°")
+
+
+class RecordingGenerator:
+    """deep.augment に渡す乱数生成器: 本物の生成器が引いた値をそのまま返し、順に覚えておく（何をしたかを図に書くため）。"""
+
+    def __init__(self, rng):
+        self.rng, self.drawn = rng, []
+
+    def integers(self, *args, **kwargs):
+        return self._keep(self.rng.integers(*args, **kwargs))
+
+    def uniform(self, *args, **kwargs):
+        return self._keep(self.rng.uniform(*args, **kwargs))
+
+    def _keep(self, value):
+        self.drawn.append(value)
+        return value
+
+
+def recorded_augment(image, rng):
+    """deep.augment(image, rng) と、そのとき引いたずらし方と角度: (画像, dy, dx, 角度)。
+
+    augment は先にずらす量 (dy, dx) を、次に角度を引く（テストが確かめる: 読んだ値で rotate してから shift すると
+    同じ画像になる）。augment が引き方を変えれば、ここで値の数か形が合わずに止まる。
+    """
+    recorder = RecordingGenerator(rng)
+    out = deep.augment(image, recorder)
+    (dy, dx), degrees = recorder.drawn
+    return out, int(dy), int(dx), float(degrees)
 
 
 def augmented_examples(images, max_shift, max_degrees, seed=AUGMENT_SEED):
     """images (N, H, W) のそれぞれを、ずらすだけ・回すだけ・両方（deep.augment、種 seed）にした行。
 
     ずらし方は右・下・左・上へ max_shift 画素の繰り返し、角度は +max_degrees と −max_degrees を交互に（範囲の端を
-    見せる）。返すのは [(行の名前, [(画像, その説明), …]), …]（1 行目は元の数字）。
+    見せる）。両方の行は augment が引いたずらし方と角度を書く。返すのは [(行の名前, [(画像, その説明), …]), …]
+    （1 行目は元の数字）。
     """
     shifts = [(0, max_shift), (max_shift, 0), (0, -max_shift), (-max_shift, 0)]
     rng = np.random.default_rng(seed)
@@ -177,18 +212,21 @@ def augmented_examples(images, max_shift, max_degrees, seed=AUGMENT_SEED):
         dy, dx = shifts[k % len(shifts)]
         degrees = max_degrees if k % 2 == 0 else -max_degrees
         rows[1][1].append((shift(image, dy, dx), shift_label(dy, dx)))
-        rows[2][1].append((deep.rotate(image, degrees), minus(f"{degrees:+g}°")))
-        rows[3][1].append((deep.augment(image, rng), ""))
+        rows[2][1].append((deep.rotate(image, degrees), degrees_label(degrees)))
+        out, dy, dx, degrees = recorded_augment(image, rng)
+        rows[3][1].append((out, f"{shift_label(dy, dx, unit='')}\n{degrees_label(degrees)}"))
     return rows
 
 
 def augmented_figure(rows):
-    """augmented_examples の行を上から順に描く: 各行の左に行の名前、各画像の上にその説明。"""
+    """augmented_examples の行を上から順に描く: 各行の左に行の名前、各画像の上にその説明（1 行か 2 行）。"""
     n = len(rows[0][1])
-    name_w, cell_w, cell_h, label_h = 1.9, 1.35, 1.3, 0.28  # 左に行の名前の欄、升の上に説明の行
-    fig, ax = digit_axes(8.6, name_w + n * cell_w, len(rows) * cell_h)
+    name_w, cell_w, gap, line_h = 1.9, 1.5, 0.12, 0.28  # 左に行の名前の欄。升の上に説明を 1 行 line_h で
+    label_lines = [max(label.count("\n") + 1 if label else 0 for _, label in panels) for _, panels in rows]
+    tops = np.cumsum([0.0] + [line_h * lines + 1 + gap for lines in label_lines])
+    fig, ax = digit_axes(8.6, name_w + n * cell_w, tops[-1] - gap)
     for r, (name, panels) in enumerate(rows):
-        top = r * cell_h + label_h
+        top = tops[r] + line_h * label_lines[r]
         ax.text(name_w - 0.15, top + 0.5, name, ha="right", va="center", ma="center", fontsize=12)
         for k, (image, label) in enumerate(panels):
             draw_digit(ax, image, name_w + k * cell_w + (cell_w - 1) / 2, top, label, 11, frame=True)

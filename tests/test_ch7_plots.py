@@ -219,11 +219,31 @@ def test_the_augmented_examples_are_made_by_zerodls_shift_rotate_and_augment():
     ]
 
 
+def test_the_random_row_says_what_augment_did():
+    x, _ = synthetic_digits(6)
+    images = x[:, 0]
+    both = deep_plots.augmented_examples(images, 2, 15, seed=3)[-1][1]
+    rng = np.random.default_rng(3)
+    seen = set()
+    for image, (drawn, label) in zip(images, both, strict=True):
+        out, dy, dx, degrees = deep_plots.recorded_augment(image, rng)
+        # the amounts read are the ones augment used: rotating, then shifting by them gives its image
+        assert np.array_equal(out, drawn) and np.array_equal(out, shift(deep.rotate(image, degrees), dy, dx))
+        assert abs(dy) <= 2 and abs(dx) <= 2 and abs(degrees) <= 15
+        shift_text, angle_text = label.split("\n")
+        assert shift_text == deep_plots.shift_label(dy, dx, unit="")
+        assert angle_text == f"{degrees:+.0f}°".replace("-", "\N{MINUS SIGN}")
+        seen.add(label)
+    assert len(seen) > 1  # the amounts differ from digit to digit
+
+
 def test_shift_labels_name_each_direction():
     assert deep_plots.shift_label(0, 2) == "右へ 2 画素"
     assert deep_plots.shift_label(-1, 0) == "上へ 1 画素"
     assert deep_plots.shift_label(2, -1) == "下へ 2、左へ 1 画素"
     assert deep_plots.shift_label(0, 0) == "そのまま"
+    assert deep_plots.shift_label(1, 2, unit="") == "下へ 1、右へ 2"
+    assert deep_plots.degrees_label(-7.4) == "\N{MINUS SIGN}7°" and deep_plots.degrees_label(12.6) == "+13°"
 
 
 def test_the_augmented_figure_draws_every_row_in_order_with_its_labels():
