@@ -33,21 +33,36 @@ DIGIT, DIGIT_RANK = 4, 1
 # ---- 学習曲線 ----------------------------------------------------------------------------------------------
 
 
-def learning_curve_figure(history, baseline_history):
-    """CNN の訓練データ（実線）とテストデータ（破線）の正解率に、第4章の 2 層ネットワークのテストの正解率を重ねる。"""
-    fig, ax = plt.subplots(figsize=(6.8, 4.1), layout="constrained")
-    baseline_epochs = np.arange(
-        len(baseline_history["test_acc"])
-    )  # train() はエポック 0 から毎エポック記録する
+def two_layer_baseline(ax, baseline_history):
+    """第4章の 2 層ネットワークのテストの正解率を灰色の点線で描き、その最後のエポックを返す。"""
+    epochs = np.arange(len(baseline_history["test_acc"]))  # train() はエポック 0 から毎エポック記録する
     ax.plot(
-        baseline_epochs,
+        epochs,
         baseline_history["test_acc"],
         color=BASELINE_COLOR,
         linewidth=1.6,
         linestyle=":",
         marker=".",
-        label=f"2 層ネットワーク（第4章）のテスト: {baseline_epochs[-1]} エポック",
+        label=f"2 層ネットワーク（第4章）のテスト: {epochs[-1]} エポック",
     )
+    return epochs[-1]
+
+
+def accuracy_axes(ax, last_epoch, ylim=(0, 1.02)):
+    """正解率の学習曲線の軸: 横はエポック 0 から last_epoch まで（整数）、縦は正解率、薄い格子。"""
+    ax.set_xlim(0, last_epoch)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # エポックは整数
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("エポック", fontsize=15)
+    ax.set_ylabel("正解率", fontsize=15)
+    ax.tick_params(labelsize=14)
+    ax.grid(alpha=0.3)
+
+
+def learning_curve_figure(history, baseline_history):
+    """CNN の訓練データ（実線）とテストデータ（破線）の正解率に、第4章の 2 層ネットワークのテストの正解率を重ねる。"""
+    fig, ax = plt.subplots(figsize=(6.8, 4.1), layout="constrained")
+    baseline_last = two_layer_baseline(ax, baseline_history)
     ax.plot(history["epoch"], history["train_acc"], color=TRAIN_COLOR, linewidth=2, label="CNN の訓練データ")
     ax.plot(
         history["epoch"],
@@ -57,13 +72,7 @@ def learning_curve_figure(history, baseline_history):
         linestyle="--",
         label="CNN のテストデータ",
     )
-    ax.set_xlim(0, max(history["epoch"][-1], baseline_epochs[-1]))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # エポックは整数
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("エポック", fontsize=15)
-    ax.set_ylabel("正解率", fontsize=15)
-    ax.tick_params(labelsize=14)
-    ax.grid(alpha=0.3)
+    accuracy_axes(ax, max(history["epoch"][-1], baseline_last))
     handles, labels = ax.get_legend_handles_labels()
     order = [1, 2, 0]  # CNN の 2 本を先に
     ax.legend([handles[i] for i in order], [labels[i] for i in order], loc="lower right", fontsize=13)

@@ -164,14 +164,23 @@ def test_the_same_seed_gives_the_same_network_and_gradients():
         np.testing.assert_array_equal(a.params[key], b.params[key])
         np.testing.assert_array_equal(ga[key], gb[key])
     assert not np.array_equal(a.params["W1"], c.params["W1"])
+    # each Dropout layer draws from its own generator, derived from the seed
+    draws = {
+        name: DeepConvNet(**SMALL, seed=5).layers[name].rng.random(8) for name in ("Dropout1", "Dropout2")
+    }
+    assert not np.array_equal(draws["Dropout1"], draws["Dropout2"])
+    np.testing.assert_array_equal(
+        DeepConvNet(**SMALL, seed=5).layers["Dropout1"].rng.random(8), draws["Dropout1"]
+    )
+    assert not np.array_equal(c.layers["Dropout1"].rng.random(8), draws["Dropout1"])
 
 
-@pytest.mark.parametrize("batch_size", [100, 7, 1000])
+@pytest.mark.parametrize("batch_size", [100, 7, 1000, 249])  # 249: the last batch is one image
 def test_accuracy_in_batches_equals_the_whole_at_once(batch_size, monkeypatch):
     network = DeepConvNet(**SMALL)
     x = np.random.default_rng(0).random((250, 1, 12, 12)).astype(np.float32)
     predicted = np.argmax(network.predict(x), axis=1)
-    labels = np.where(np.arange(250) < 130, predicted, (predicted + 1) % 4)  # 130 right, 120 wrong
+    labels = np.where(np.arange(250) >= 120, predicted, (predicted + 1) % 4)  # 120 wrong, then 130 right
     seen = []
     predict = network.predict
     monkeypatch.setattr(network, "predict", lambda xb: seen.append(len(xb)) or predict(xb))
@@ -250,6 +259,9 @@ def test_small_rotations_keep_the_mass_and_move_it_around_the_centre():
 def test_rotation_brings_zeros_in_from_outside():
     out = rotate(np.ones((9, 9)), 45)
     assert out[0, 0] == 0 and out[4, 4] == pytest.approx(1)
+    # a small turn: the corner pixel comes from a third of a pixel beyond the edge, so a third of it is outside
+    corner = rotate(np.ones((9, 9)), 5)[8, 8]
+    assert corner == pytest.approx(1 - (np.cos(np.radians(5)) * 4 + np.sin(np.radians(5)) * 4 - 4), abs=1e-9)
 
 
 def test_augment_stays_in_range_changes_the_image_and_is_a_shifted_rotation():
