@@ -403,3 +403,26 @@ def test_layer_profile_takes_the_minimum_of_the_repeats_and_sums_per_type(monkey
         "backward": sum(4 * (43 - i) + 1 for i in convs),
     }
     assert profile["Softmax"] == {"forward": 4 * 21 + 1, "backward": 4 * 22 + 1}
+
+
+# ---- the trainings' settings (on a little random data, never MNIST) ---------------------------------------
+
+
+def test_augmented_training_makes_as_many_updates_and_both_are_reproducible(monkeypatch):
+    rng = np.random.default_rng(0)
+    data = ((rng.random((200, 1, 28, 28), dtype=np.float32), np.eye(10)[rng.integers(0, 10, 200)]),
+            (rng.random((50, 1, 28, 28), dtype=np.float32), np.eye(10)[rng.integers(0, 10, 50)]))  # fmt: skip
+    monkeypatch.setattr(deep, "load_deep_data", lambda: data)
+    monkeypatch.setattr(deep, "DEEP_EPOCHS", 4)
+    monkeypatch.setattr(deep, "AUGMENT_COPIES", 1)
+    monkeypatch.delenv("DECKBUILD_MEMO_DIR", raising=False)  # compute, never read or write a memo entry
+    plain, augmented = deep.train_deep_net(), deep.train_deep_net_augmented()
+    assert len(plain["history"]["loss"]) == len(augmented["history"]["loss"]) == 4 * 200 // 100
+    assert plain["history"]["epoch"] == [0, 1, 2, 3, 4] and augmented["history"]["epoch"] == [0, 2]
+    again = deep.train_deep_net()
+    for key, value in plain["params"].items():
+        np.testing.assert_array_equal(again["params"][key], value)
+    assert not np.array_equal(augmented["params"]["W1"], plain["params"]["W1"])
+    monkeypatch.setattr(deep, "AUGMENT_COPIES", 2)  # 4 epochs cannot be split into 3 equal parts
+    with pytest.raises(AssertionError):
+        deep.train_deep_net_augmented()
