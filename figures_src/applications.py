@@ -18,6 +18,8 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 import figstyle
+from zerodl import cnn
+from zerodl.activations import softmax
 from zerodl.mnist import load_mnist
 
 DESIGNED_WIDTH = 1000  # スライドに載せる幅（px）。見出しと 1〜3 行の文の下に 1 枚で置く
@@ -158,7 +160,7 @@ class Placed:
 
 # 検出とセグメンテーションの場面: 大きさと位置の違う 4 つの「物体」
 SCENE_SHAPE = (84, 150)
-SCENE = (Placed(3, 20, 4, 2), Placed(7, 2, 62, 1), Placed(5, 48, 78, 1), Placed(0, 12, 104, 1))
+SCENE = (Placed(3, 20, 4, 2), Placed(7, 8, 62, 1), Placed(5, 48, 78, 1), Placed(0, 14, 104, 1))
 
 
 def digit_images():
@@ -192,6 +194,22 @@ def bounding_boxes(instances, n):
     return boxes
 
 
+def crops(canvas, objects):
+    """各物体を置いた窓を 28 × 28 に戻した画像 (N, 1, 28, 28)（scale × scale の画素の平均で縮める）。"""
+    out = []
+    for obj in objects:
+        n = 28 * obj.scale
+        window = canvas[obj.row : obj.row + n, obj.col : obj.col + n]
+        out.append(window.reshape(28, obj.scale, 28, obj.scale).mean(axis=(1, 3)))
+    return np.array(out, dtype=np.float32)[:, np.newaxis]
+
+
+def classify(params, x):
+    """第6章の CNN（params）で x (N, 1, 28, 28) を分類: 1 枚ごとに (予測したクラス, その確率)。"""
+    y = softmax(cnn.simple_cnn_with(params).predict(x))
+    return [(int(k), float(p[k])) for k, p in zip(y.argmax(axis=1), y, strict=True)]
+
+
 def class_map(instances, objects):
     """画素ごとのクラス: 背景は −1、物体の画素はその数字。"""
     classes = np.array([-1] + [obj.digit for obj in objects])
@@ -209,19 +227,22 @@ def colorize(classes):
 # ---- 1. 物体検出 --------------------------------------------------------------------------------------
 
 
-def detection_figure(canvas, instances, objects):
-    """入力のキャンバスと、同じキャンバスに枠とクラスを重ねたもの。
+def detection_figure(canvas, instances, predictions):
+    """入力のキャンバスと、同じキャンバスに枠とクラス・確率を重ねたもの。
 
-    枠とクラスは置いた位置と正解から計算した「望ましい出力」であり、検出器の出力ではない。
+    枠は置いた位置から計算した「望ましい出力」（正解）であり、検出器が見つけたものではない。
+    枠の上の数字と確率（predictions）は、第6章の CNN が枠の中を分類した結果（本物の計算）。
     """
-    lay = in_out(3.8, 1.3, 3.8, height=3.2, note="出力は置いた位置と正解から描いた「望ましい出力」（模式図）")
+    note = "模式図: 枠は置いた位置（正解）。数字と確率は第6章の CNN が枠の中を分類した結果"
+    lay = in_out(3.8, 1.3, 3.8, height=3.2, note=note)
     show(lay.ax, canvas, lay.inp, name="input")
     extent = show(lay.ax, canvas, lay.out, name="output")
-    for k, (box, obj) in enumerate(zip(bounding_boxes(instances, len(objects)), objects, strict=True)):
+    boxes = bounding_boxes(instances, len(predictions))
+    for k, (box, (label, score)) in enumerate(zip(boxes, predictions, strict=True)):
         top, left, bottom, right = box
         x0, y1 = to_inches(extent, canvas.shape, top, left)
         x1, y0 = to_inches(extent, canvas.shape, bottom, right)
-        color = CLASS_COLORS[obj.digit] / 255
+        color = CLASS_COLORS[label] / 255  # CNN が答えたクラスの色（セグメンテーションの図と同じ色）
         lay.ax.add_patch(
             Rectangle(
                 (x0, y0),
@@ -237,7 +258,7 @@ def detection_figure(canvas, instances, objects):
         lay.ax.text(
             x0,
             y1,
-            f" {obj.digit} ",
+            f" {label}: {score:.2f} ",
             fontsize=TEXT_SIZE,
             color="white",
             ha="left",
@@ -602,7 +623,9 @@ def main(outdir: Path) -> None:
     figstyle.setup()
     images = digit_images()
     canvas, instances = place(SCENE_SHAPE, SCENE, images)
-    figstyle.save(detection_figure(canvas, instances, SCENE), outdir, "ch7_app_detection")
+    params = cnn.train_simple_cnn()["params"]  # 第6章で学習した CNN（ビルドでは 1 回だけ学習し、共有する）
+    predictions = classify(params, crops(canvas, SCENE))
+    figstyle.save(detection_figure(canvas, instances, predictions), outdir, "ch7_app_detection")
     figstyle.save(segmentation_figure(canvas, class_map(instances, SCENE)), outdir, "ch7_app_segmentation")
     scene, _ = place(CAPTION_SHAPE, CAPTION_SCENE, images)
     figstyle.save(captioning_figure(scene, caption_words(CAPTION_SCENE)), outdir, "ch7_app_captioning")
