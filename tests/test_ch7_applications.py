@@ -160,6 +160,17 @@ def test_the_crops_given_to_the_cnn_are_the_placed_digits(images):
         assert np.allclose(crop, images[obj.digit])
 
 
+def test_classify_gives_the_cnn_class_and_its_softmax_probability(images, untrained_cnn):
+    x = np.array([images[k] for k in range(10)])[:, np.newaxis]
+    y = cnn.simple_cnn_with(untrained_cnn).predict(x)
+    p = np.exp(y - y.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    result = app.classify(untrained_cnn, x)
+    assert [k for k, _ in result] == list(y.argmax(axis=1))
+    assert np.allclose([score for _, score in result], p.max(axis=1))
+    assert len({k for k, _ in result}) > 1  # not one answer for every digit
+
+
 def test_detection_draws_a_box_around_each_placed_object_with_the_cnn_class(drawn, images, untrained_cnn):
     fig = drawn["ch7_app_detection"]
     canvas, extent = image(fig, "output")
