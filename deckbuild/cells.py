@@ -37,6 +37,9 @@ class Cell:
     echo: bool = True
     show_output: bool = True
     companion: bool = False  # a hidden snippet that also goes into the learner's companion notebook
+    measured: bool = (
+        False  # run(measured=True): its numbers (timings) change from run to run and are not compared
+    )
     expectation: Expectation | None = None
     position: int = 0  # index among all cells of the deck
     raw: bool = False  # value()/table(raw=True): the author asks for the text as markup

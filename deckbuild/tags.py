@@ -113,7 +113,9 @@ def resolve_refs(text: str, labels: dict, refs: list, slide_map, headings: list[
 
 
 class Run(Tag):
-    """`{% call run(timeout=60, echo=True, output=True, companion=False) %}code{% endcall %}`: execute; show code, output."""
+    """`{% call run(timeout=60, echo=True, output=True, companion=False, measured=False) %}code{% endcall %}`:
+    execute; show code, output. measured=True: the output holds measurements (timings) that change from run to
+    run; it is shown and recorded as usual, but the snapshot and the companion compare it without its numbers."""
 
     name, kind, in_notebook = "run", "snippet", True
 
@@ -125,13 +127,14 @@ class Run(Tag):
         echo: bool = True,
         output: bool = True,
         companion: bool = False,
+        measured: bool = False,
     ):
         if caller is None:
             raise TemplateError(
                 "run() holds the snippet: write {% call run() %} … {% endcall %}", deck.where()
             )
         timeout = positive_seconds(timeout, deck)
-        flags(deck, "run", echo=echo, output=output, companion=companion)
+        flags(deck, "run", echo=echo, output=output, companion=companion, measured=measured)
         cell = deck.add_cell(
             self.kind,
             body(deck, "run", caller),
@@ -139,6 +142,7 @@ class Run(Tag):
             echo=echo,
             show_output=output,
             companion=companion,
+            measured=measured,
         )
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
         return cell.placeholder + "\n"
@@ -230,6 +234,12 @@ class Expect(Tag):
             raise TemplateError("expect() must follow a {% call run() %} snippet in the same file", where)
         if snippets[-1].expectation is not None:
             raise TemplateError("this snippet already has an expected output", where)
+        if snippets[-1].measured:  # its numbers change from run to run: any tolerance is a flaky build
+            raise TemplateError(
+                "expect() cannot check a run(measured=True) snippet: its numbers change from run to run"
+                " (assert a bound in a hidden cell instead)",
+                where,
+            )
         snippets[-1].expectation = Expectation(
             text=body(deck, "expect", caller), rtol=float(rtol), where=where
         )
