@@ -209,9 +209,7 @@ def render(deck: Path, code_dirs, cache_dir: Path | None = None) -> Rendering:
         raise TemplateError(f"template: {type(e).__name__}: {e}", where) from None
     text = "".join(chunks)
     if authoring.labels or authoring.refs:
-        text = tags.resolve_refs(
-            text, authoring.labels, authoring.refs, slides.SlideMap(text), slides.headings(text)
-        )
+        text = tags.resolve_refs(text, authoring.labels, authoring.refs)
     authoring.rendering.text = text
     authoring.rendering.origins = sourcemap.origins(authoring.rendering.text, recorder)
     locate(authoring.rendering)
