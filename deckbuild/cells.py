@@ -1,5 +1,6 @@
 """What a deck asks the kernel to run: snippets shown on slides, and values or tables put into prose."""
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import Where
@@ -8,6 +9,9 @@ from .literal import Place
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_RTOL = 1e-9
 MARKER_PREFIX = "\u27e6deck-"  # ⟦deck-…, the start of every placeholder
+# A cell's placeholder, its position in group 1: one scan finds them all (searching the deck for each of
+# hundreds of cells, or compiling a pattern of all of them, was a tenth of a prose edit's build)
+CELL_PLACEHOLDER = re.compile(re.escape(MARKER_PREFIX) + r"cell:(\d+)\u27e7")
 
 
 @dataclass
@@ -37,6 +41,9 @@ class Cell:
     echo: bool = True
     show_output: bool = True
     companion: bool = False  # a hidden snippet that also goes into the learner's companion notebook
+    measured: bool = (
+        False  # run(measured=True): its numbers (timings) change from run to run and are not compared
+    )
     expectation: Expectation | None = None
     position: int = 0  # index among all cells of the deck
     raw: bool = False  # value()/table(raw=True): the author asks for the text as markup

@@ -5,7 +5,8 @@ that define what they show) and the visible snippets (`run()`), plus hidden snip
 `run(echo=False, companion=True)`; every other hidden snippet is left out, and `value()`/`table()`
 are prose. It runs in a fresh kernel in an empty folder, with another random seed than the build's
 and none of the names the build's set-up defines, as a learner's Python would. Each visible
-snippet must print exactly what its slide prints; the first that does not fails the build
+snippet must print exactly what its slide prints (a measured one, run(measured=True), the same but for its
+numbers); the first that does not fails the build
 (mode "strict"), or every one is reported as a warning ("warn"), or nothing runs ("off").
 The verdict is cached per chapter on the same kind of inputs as the chapter itself.
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from . import cache, config, kernel, schedule, slides
 from .cells import Cell, CellResult
-from .compare import diff
+from .compare import diff, number_blind, same_output
 from .errors import CompanionError, Where
 from .notebook import code_cell, notebook_of, validate, writes
 
@@ -258,10 +259,13 @@ def findings(
             )
         elif cell.kind == "snippet" and cell.show_output:
             slide_text, alone = results[cell.position].text, run["result"]["text"]
-            if alone != slide_text:
+            if not same_output(slide_text, alone, cell.measured):  # a measurement's numbers never agree
+                if cell.measured:
+                    slide_text, alone = number_blind(slide_text), number_blind(alone)
+                measured = " besides its numbers (a measured cell)" if cell.measured else ""
                 found.append(
                     CompanionError(
-                        f"{PREFIX}{note}, this cell prints something else",
+                        f"{PREFIX}{note}, this cell prints something else{measured}",
                         where,
                         diff(slide_text, alone, ("the slide", "the shown code alone")),
                     )

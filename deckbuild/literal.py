@@ -18,7 +18,6 @@ markdown-it before anything is filled in):
 The author asks for markup explicitly with raw=True; the text is then inserted as it is.
 """
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -119,18 +118,20 @@ def escape_cell(text: str) -> str:
 
 
 def places(text: str, placeholders: list[str]) -> dict[str, Place]:
-    """Where each placeholder lands in the rendered Markdown (those not found land in prose)."""
+    """Where each cell placeholder (cells.CELL_PLACEHOLDER) lands in the rendered Markdown (those not found
+    land in prose)."""
     from . import slides  # markdown-it: not needed by the kernel, which imports this module for table cells
+    from .cells import CELL_PLACEHOLDER, MARKER_PREFIX  # cells imports this module
 
-    wanted = [p for p in placeholders if p in text]
-    common = os.path.commonprefix(wanted)  # noqa: RUF071 (strings, not paths) "⟦deck-cell:": most tokens hold none
+    wanted = set(placeholders)
     found: dict[str, Place] = {}
     _, body = slides.split_front_matter(text)
     for tok in slides.block_tokens(body):  # the slide map's parse; inline parsing only where a placeholder is
         content = tok.content or ""
-        if common not in content:
+        if MARKER_PREFIX not in content:  # most tokens hold none
             continue
-        here = [p for p in wanted if p in content and p not in found]
+        held = dict.fromkeys(m.group(0) for m in CELL_PLACEHOLDER.finditer(content))
+        here = [p for p in held if p in wanted and p not in found]
         if not here:
             continue
         if tok.type in ("fence", "code_block"):

@@ -5,7 +5,7 @@ import json
 import re
 
 from . import slides
-from .cells import Cell, CellResult
+from .cells import CELL_PLACEHOLDER, Cell, CellResult
 from .kernel import SETUP
 
 
@@ -44,7 +44,9 @@ def document(text: str, cells: list[Cell], results: dict[int, CellResult]) -> di
     snippets = {c.placeholder: c for c in cells if c.in_notebook}
     front, body = slides.split_front_matter(text)
     rules = [n - front.count("\n") for n in slides.separator_lines(text)]  # parsed once, as lines of body
-    parts = re.split("(" + "|".join(map(re.escape, snippets)) + ")", body) if snippets else [body]
+    # split at every placeholder left (only snippets' are): one pattern, not one of all the snippets
+    parts = re.split(f"({CELL_PLACEHOLDER.pattern})", body) if snippets else [body]
+    parts = [p for n, p in enumerate(parts) if n % 3 != 2]  # drop the position group
     nb_cells: list[dict] = []
     count = 0
     set_up: set[str] = set()

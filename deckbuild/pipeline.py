@@ -2,7 +2,6 @@
 
 import contextlib
 import os
-import re
 import shutil
 import sys
 import time
@@ -27,7 +26,7 @@ from . import (
     sourcemap,
     templates,
 )
-from .cells import Cell, CellResult
+from .cells import CELL_PLACEHOLDER, Cell, CellResult
 from .compare import diff, matches
 from .errors import DeckError, ExpectationError
 from .tags import of as tag_of
@@ -180,13 +179,13 @@ def filled(cell: Cell, result: CellResult) -> str:
 def fill(text: str, cells: list[Cell], results: dict[int, CellResult], snippets_too: bool = True) -> str:
     """Every placeholder replaced in one pass: text a cell put in is never searched for placeholders again."""
     texts = {
-        cell.placeholder: filled(cell, results[cell.position])
+        cell.position: filled(cell, results[cell.position])
         for cell in cells
         if snippets_too or not cell.in_notebook
     }
     if not texts:
         return text
-    return re.sub("|".join(map(re.escape, texts)), lambda m: texts[m.group(0)], text)
+    return CELL_PLACEHOLDER.sub(lambda m: texts.get(int(m.group(1)), m.group(0)), text)
 
 
 def accounted_code(rendering: templates.Rendering) -> set[str]:

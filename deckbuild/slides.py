@@ -42,16 +42,26 @@ def tokens(body: str) -> tuple:
     return found
 
 
+_blocks: dict[str, tuple] = {}  # the last few block parses, by text
+
+
 def block_tokens(body: str) -> tuple:
     """Block tokens only, enough for slide boundaries and headings, in half the time of a whole parse
     (the rendered text with placeholders and the notebook's text need no more); a whole parse already
     made is reused."""
-    return _whole.get(body) or _block_tokens(body)
+    found = _whole.get(body) or _blocks.get(body)
+    if found is None:
+        found = tuple(block_parser().parse(body))
+        known_block_tokens(body, found)
+    return found
 
 
-@lru_cache(maxsize=4)
-def _block_tokens(body: str) -> tuple:
-    return tuple(block_parser().parse(body))
+def known_block_tokens(body: str, found: tuple) -> None:
+    """Remember the block tokens of a text, parsed or derived exactly (templates.render: the text after its
+    cross-references are resolved, from the parse before, which has the same blocks)."""
+    if len(_blocks) >= 4:
+        del _blocks[next(iter(_blocks))]
+    _blocks[body] = found
 
 
 def split_front_matter(text: str) -> tuple[str, str]:

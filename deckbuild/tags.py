@@ -90,11 +90,23 @@ class Ref(Tag):
         return marker
 
 
-def resolve_refs(text: str, labels: dict, refs: list, slide_map, headings: list[str]) -> str:
-    """Replace each ref() with a link to its label's slide, and each label() with nothing."""
-    slide_of = {}
-    for name, (marker, _) in labels.items():
-        slide_of[name] = slide_map.slide_at_offset(text.index(marker))
+def resolve_refs(text: str, labels: dict, refs: list) -> str:
+    """Replace each ref() with a link to its label's slide, and each label() with nothing.
+
+    The labels go first, so that the one block parse of the text (which slide each label is on, the slides'
+    headings) is the parse of the text as it will be, but for the refs' markers; the text after resolving
+    has the same blocks, and is given them without a second parse (same_blocks)."""
+    marked = sorted((text.index(marker), name, marker) for name, (marker, _) in labels.items())
+    at, removed = {}, 0
+    for offset, name, marker in marked:
+        at[name] = offset - removed  # where it was, in the text without the markers before it
+        removed += len(marker)
+    for _, _, marker in marked:
+        text = text.replace(marker, "")
+    slide_map = slides.SlideMap(text)
+    headings = slides.headings(text)
+    slide_of = {name: slide_map.slide_at_offset(offset) for name, offset in at.items()}
+    links = {}
     for marker, name, fmt, where in refs:
         if name not in slide_of:
             known = ", ".join(sorted(slide_of)) or "none"
@@ -103,17 +115,53 @@ def resolve_refs(text: str, labels: dict, refs: list, slide_map, headings: list[
         n = slide_of[name]
         heading = headings[n - 1] if n - 1 < len(headings) else ""
         shown = fmt.replace("{heading}", heading or str(n)).replace("{slide}", str(n))
-        text = text.replace(marker, f"[{literal.escape_text(shown)}](#{n})")
-    for marker, _ in labels.values():
-        text = text.replace(marker, "")
-    return text
+        links[marker] = f"[{literal.escape_text(shown)}](#{n})"
+    if not links:
+        return text
+    resolved = re.sub("|".join(map(re.escape, links)), lambda m: links[m.group(0)], text)
+    same_blocks(text, resolved, links)
+    return resolved
+
+
+VERBATIM = {"fence", "code_block", "html_block"}  # block tokens whose content is their lines as written
+PROSE = {"paragraph_open", "heading_open"}  # their inline content: lines, indentation and ends trimmed
+
+
+def same_blocks(before: str, after: str, links: dict[str, str]) -> None:
+    """Give `after` the block tokens of `before` with each ref's marker replaced by its link in their content.
+
+    A marker and its link both sit inside one line, neither starts a block nor ends one (the link starts
+    with `[`, its text is escaped, it holds no line break and no `|`, which can make a paragraph's line
+    a table's header), so the blocks are the same, and a paragraph's,
+    heading's, code block's or HTML block's content holds the link where it held the marker. Anywhere else
+    (a table cell; the front matter; a fence's info string) or a link text holding a line break or a `|`:
+    nothing is given, and `after` is parsed when asked."""
+    if any("\n" in link or "|" in link for link in links.values()):  # `|` can make a line a table row
+        return
+    _, body = slides.split_front_matter(before)
+    parsed = slides.block_tokens(body)
+    pattern = re.compile("|".join(map(re.escape, links)))
+    derived, found = [], 0
+    for i, tok in enumerate(parsed):
+        held = len(pattern.findall(tok.content or ""))
+        if held:
+            prose = tok.type == "inline" and i > 0 and parsed[i - 1].type in PROSE
+            if not (prose or tok.type in VERBATIM):
+                return
+            tok = tok.copy(content=pattern.sub(lambda m: links[m.group(0)], tok.content))
+            found += held
+        derived.append(tok)
+    if found == len(pattern.findall(body)):
+        slides.known_block_tokens(slides.split_front_matter(after)[1], tuple(derived))
 
 
 # ---- tags that run in the kernel ------------------------------------------------------------------------
 
 
 class Run(Tag):
-    """`{% call run(timeout=60, echo=True, output=True, companion=False) %}code{% endcall %}`: execute; show code, output."""
+    """`{% call run(timeout=60, echo=True, output=True, companion=False, measured=False) %}code{% endcall %}`:
+    execute; show code, output. measured=True: the output holds measurements (timings) that change from run to
+    run; it is shown and recorded as usual, but the snapshot and the companion compare it without its numbers."""
 
     name, kind, in_notebook = "run", "snippet", True
 
@@ -125,13 +173,14 @@ class Run(Tag):
         echo: bool = True,
         output: bool = True,
         companion: bool = False,
+        measured: bool = False,
     ):
         if caller is None:
             raise TemplateError(
                 "run() holds the snippet: write {% call run() %} … {% endcall %}", deck.where()
             )
         timeout = positive_seconds(timeout, deck)
-        flags(deck, "run", echo=echo, output=output, companion=companion)
+        flags(deck, "run", echo=echo, output=output, companion=companion, measured=measured)
         cell = deck.add_cell(
             self.kind,
             body(deck, "run", caller),
@@ -139,6 +188,7 @@ class Run(Tag):
             echo=echo,
             show_output=output,
             companion=companion,
+            measured=measured,
         )
         cell.where.line = (cell.where.line or 0) + 1  # the code starts on the line after the tag
         return cell.placeholder + "\n"
@@ -230,6 +280,12 @@ class Expect(Tag):
             raise TemplateError("expect() must follow a {% call run() %} snippet in the same file", where)
         if snippets[-1].expectation is not None:
             raise TemplateError("this snippet already has an expected output", where)
+        if snippets[-1].measured:  # its numbers change from run to run: any tolerance is a flaky build
+            raise TemplateError(
+                "expect() cannot check a run(measured=True) snippet: its numbers change from run to run"
+                " (assert a bound in a hidden cell instead)",
+                where,
+            )
         snippets[-1].expectation = Expectation(
             text=body(deck, "expect", caller), rtol=float(rtol), where=where
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from . import literal, slides, sourcemap, tags
-from .cells import Cell
+from .cells import CELL_PLACEHOLDER, Cell
 from .errors import TemplateError, Where
 
 
@@ -84,6 +84,7 @@ class Authoring:
         self.labels: dict[str, tuple[str, Where]] = {}  # label() name → (its marker, where it is)
         self.refs: list[tuple[str, str, str, Where]] = []  # ref(): (marker, label name, text, where)
         self.rendering = Rendering(text="")
+        self.per_chapter: dict[str, int] = {}  # cells so far in each chapter
 
     where = staticmethod(caller_where)
     chapter = staticmethod(chapter_of)
@@ -91,7 +92,8 @@ class Authoring:
     def add_cell(self, kind: str, code: str, **options) -> Cell:
         where = caller_where()
         chapter = chapter_of(where)
-        index = sum(1 for c in self.rendering.cells if c.chapter == chapter)
+        index = self.per_chapter.get(chapter, 0)
+        self.per_chapter[chapter] = index + 1
         position = len(self.rendering.cells)
         cell = Cell(
             kind=kind, chapter=chapter, index=index, code=code, where=where, position=position, **options
@@ -209,9 +211,7 @@ def render(deck: Path, code_dirs, cache_dir: Path | None = None) -> Rendering:
         raise TemplateError(f"template: {type(e).__name__}: {e}", where) from None
     text = "".join(chunks)
     if authoring.labels or authoring.refs:
-        text = tags.resolve_refs(
-            text, authoring.labels, authoring.refs, slides.SlideMap(text), slides.headings(text)
-        )
+        text = tags.resolve_refs(text, authoring.labels, authoring.refs)
     authoring.rendering.text = text
     authoring.rendering.origins = sourcemap.origins(authoring.rendering.text, recorder)
     locate(authoring.rendering)
@@ -238,9 +238,12 @@ def locate(rendering: Rendering) -> None:
     """Give every cell and figure the slide number it lands on, and every cell the place it lands in."""
     slide_map = slides.SlideMap(rendering.text)
     places = literal.places(rendering.text, [c.placeholder for c in rendering.cells])
+    first: dict[str, int] = {}  # where each placeholder is first, found in one scan
+    for m in CELL_PLACEHOLDER.finditer(rendering.text):
+        first.setdefault(m.group(0), m.start())
     for cell in rendering.cells:
         cell.place = places.get(cell.placeholder, cell.place)
-        cell.where.slide = slide_map.slide_at_offset(rendering.text.index(cell.placeholder))
+        cell.where.slide = slide_map.slide_at_offset(first[cell.placeholder])
         if cell.expectation:
             cell.expectation.where.slide = cell.where.slide
         tags.of(cell).placed(cell)
