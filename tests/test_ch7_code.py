@@ -412,13 +412,13 @@ def test_augmented_training_makes_as_many_updates_and_both_are_reproducible(monk
     rng = np.random.default_rng(0)
     data = ((rng.random((200, 1, 28, 28), dtype=np.float32), np.eye(10)[rng.integers(0, 10, 200)]),
             (rng.random((50, 1, 28, 28), dtype=np.float32), np.eye(10)[rng.integers(0, 10, 50)]))  # fmt: skip
-    monkeypatch.setattr(deep, "load_deep_data", lambda: data)
+    monkeypatch.setattr(deep, "load_mnist", lambda **kwargs: data)
     monkeypatch.setattr(deep, "DEEP_EPOCHS", 4)
     monkeypatch.setattr(deep, "AUGMENT_COPIES", 1)
     monkeypatch.delenv("DECKBUILD_MEMO_DIR", raising=False)  # compute, never read or write a memo entry
     plain, augmented = deep.train_deep_net(), deep.train_deep_net_augmented()
     assert len(plain["history"]["loss"]) == len(augmented["history"]["loss"]) == 4 * 200 // 100
-    assert plain["history"]["epoch"] == [0, 1, 2, 3, 4] and augmented["history"]["epoch"] == [0, 2]
+    assert plain["history"]["epoch"] == [0, 2, 4] and augmented["history"]["epoch"] == [0, 2]
     again = deep.train_deep_net()
     for key, value in plain["params"].items():
         np.testing.assert_array_equal(again["params"][key], value)
