@@ -83,6 +83,7 @@ def in_out(
     model_text="CNN など",
     in_title="入力",
     out_title="出力",
+    model_title="",
     height=HEIGHT,
     bottom=0.45,
     extra=0.0,
@@ -90,7 +91,7 @@ def in_out(
 ) -> Layout:
     """左に入力、中央にモデル、右に出力を置く幅 WIDTH の図。3 つの場所を返す（中身は呼ぶ側が描く）。
 
-    パネルの上に見出し、下に note（「模式図」など）を書く。bottom は下に空けておく高さ（インチ）。
+    パネルの上に見出し（model_title があればモデルの上にも）、下に note（「模式図」など）を書く。bottom は下に空けておく高さ（インチ）。
     extra は右に空けておく幅（出力の先にもう 1 つ箱を描く図のため）。
     model_text が空なら箱は描かず、場所だけ返す（CNN → RNN のように中を描き分ける図のため）。
     """
@@ -103,7 +104,7 @@ def in_out(
     inp = Rect(x0, bottom, x0 + inp_w, top)
     model = Rect(inp.right + GAP, bottom, inp.right + GAP + model_w, top)
     out = Rect(model.right + GAP, bottom, model.right + GAP + out_w, top)
-    for rect, title in ((inp, in_title), (out, out_title)):
+    for rect, title in ((inp, in_title), (model, model_title), (out, out_title)):
         nd.label(ax, (rect.center[0], height - 0.25), title, fontsize=TITLE_SIZE)
     y = (bottom + top) / 2
     if model_text:
@@ -327,7 +328,13 @@ def caption_words(objects):
 def captioning_figure(canvas, words):
     """画像 → CNN（特徴を取り出す）→ RNN（単語を 1 つずつ出す）→ 文。本の NIC の構造。"""
     lay = in_out(
-        1.9, 5.8, 1.2, model_text="", height=2.8, note="文は場面の正解から作った「望ましい出力」（模式図）"
+        1.9,
+        5.8,
+        1.2,
+        model_text="",
+        model_title="NIC: CNN で特徴を取り出し、RNN で文を作る",
+        height=3.0,
+        note="文は場面の正解から作った「望ましい出力」（模式図）",
     )
     ax = lay.ax
     show(ax, canvas, lay.inp, name="input")
@@ -473,6 +480,15 @@ def generation_figure(z, samples):
     nd.label(ax, (d_x, lay.out.top + 0.25), "本物の画像", fontsize=TEXT_SIZE)
     nd.arrow(ax, (d_x, lay.out.top + 0.05), (d_x, y + 0.65))
     nd.label(ax, (d_x, y - 0.7), "本物か\n偽物か", fontsize=TEXT_SIZE, va="top", color=nd.ACCENT)
+    # 2 つを競わせて学ぶ: G は D をだますように、D はだまされないように
+    nd.label(
+        ax,
+        (lay.model.center[0], y - 0.7),
+        "D をだます\nように学ぶ",
+        fontsize=NOTE_SIZE,
+        va="top",
+        color=nd.MUTED,
+    )
     return lay.fig
 
 
