@@ -34,6 +34,7 @@ PLANNED = {
     "ch7_misclassified": (1128, 480),
     "ch7_augmented": (800, 440),
     "ch7_profile": (800, 440),
+    "ch7_augment_effect": (560, 420),
 }
 SVG_SIZE = re.compile(r'<svg\b[^>]*?width="([\d.]+)pt" height="([\d.]+)pt"')
 PROFILE = {  # seconds per mini-batch, made up: an order other than the dict's, and shares of every size
@@ -57,6 +58,8 @@ def no_training(monkeypatch):
     """
     result = {"params": DeepConvNet(seed=3).params, "history": synthetic_history(6, 0)}
     monkeypatch.setattr(deep, "train_deep_net", lambda: result)
+    augmented = {"params": DeepConvNet(seed=4).params, "history": synthetic_history(2, 3)}
+    monkeypatch.setattr(deep, "train_deep_net_augmented", lambda: augmented)
     monkeypatch.setattr(deep, "deep_net_profile", synthetic_profile)
     monkeypatch.setattr(cnn, "train_simple_cnn", lambda: {"history": synthetic_history(5, 2)})
     monkeypatch.setattr(
@@ -311,3 +314,15 @@ def test_milliseconds_and_percent_keep_small_values_visible():
         "0.1 %",
         "0.1 % 未満",
     ]
+
+
+@pytest.mark.parametrize(("plain", "augmented"), [(0.968, 0.971), (0.95, 0.93), (0.5, 0.999)])
+def test_the_augment_effect_bars_are_the_two_accuracies_with_the_digits_each_got_wrong(plain, augmented):
+    figstyle.setup()
+    ax = deep_plots.augment_effect_figure(plain, augmented, 1000).axes[0]
+    assert [p.get_height() for p in ax.patches] == pytest.approx([plain, augmented])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["拡張なし", "拡張あり"]
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [f"{acc:.3f}\n（間違い {round((1 - acc) * 1000)} 枚）" for acc in (plain, augmented)]
+    low, high = ax.get_ylim()
+    assert high == 1.0 and min(plain, augmented) - 0.03 < low <= min(plain, augmented) - 0.02
