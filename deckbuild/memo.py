@@ -17,7 +17,8 @@ a module's function with the same source, reads the entry the chapter computed. 
 points at OUT/.cache/memo for every kernel and figure script; without it (a learner's own notebook) the
 function simply runs. Each entry is a pickle behind its sha256, checked on load (a damaged entry is
 computed again), written atomically, and computed under a file lock, so two chapters running at once
-compute it once. What the function prints is stored and printed again on a hit, and the global random
+compute it once; a process that finds the lock taken says it waits (waiting.py), and the build lets
+another job use its core meanwhile. What the function prints is stored and printed again on a hit, and the global random
 state is left as it was, so a hit and a miss leave the same output and the same state behind.
 """
 
@@ -38,6 +39,8 @@ import sysconfig
 import tempfile
 import types
 from pathlib import Path
+
+from . import waiting
 
 MEMO_DIR = "DECKBUILD_MEMO_DIR"  # where entries live; unset: no memo, the function runs
 SETTINGS = "DECKBUILD_SETTINGS"  # comma-separated names of environment variables that select the data
@@ -334,7 +337,11 @@ def memo(func=None, *, env: tuple[str, ...] = ()):
         found, stored = load(path)
         if not found:
             with open(path.with_suffix(".lock"), "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait, then use its entry
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:  # another process computing it: wait, then use its entry,
+                    with waiting.announced(folder):  # saying so: the build lends our core meanwhile
+                        fcntl.flock(lock, fcntl.LOCK_EX)
                 try:
                     found, stored = load(path)
                     if not found:

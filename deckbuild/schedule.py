@@ -2,7 +2,9 @@
 
 Jobs start longest first (the last run's durations, kept in OUT/.cache/durations.json). One job more
 than there are workers may get ready ahead of its turn (a chapter starts its kernel while the others
-run). Each process gets one BLAS thread (OMP/OpenBLAS/MKL), so N jobs use N cores and the numbers
+run). A job whose process waits for another process to compute a @memo entry uses no core: while it
+waits (it says so, waiting.py), one more job may run; when it resumes, the build briefly runs more jobs
+than cores, until enough of them end. Each process gets one BLAS thread (OMP/OpenBLAS/MKL), so N jobs use N cores and the numbers
 do not depend on how many jobs or cores there are. When a job fails, the jobs after it in deck order are cancelled (their kernels killed) and
 those before it finish: the error reported is always that of the first failing job in deck order,
 as in a one-at-a-time build.
@@ -18,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, memo
+from . import cache, memo, waiting
 from .config import DEFAULTS, Config
 
 JOBS = "DECKBUILD_JOBS"
+POLL = 0.1  # seconds between two looks at the processes waiting on a memo entry
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -69,16 +72,24 @@ def one_blas_thread():
     return environ(dict.fromkeys(BLAS_THREADS, "1"), keep_set=True)
 
 
+@contextlib.contextmanager
 def memo_environment(cache_dir: Path, cfg: Config = DEFAULTS):
     """Where @memo keeps results during a build (cache_dir/memo) and what it keys them on (the deck's
-    cache_env settings and cache_packages versions), for every kernel and figure script the build starts."""
-    return environ(
-        {
-            memo.MEMO_DIR: str(cache_dir / "memo"),
-            memo.SETTINGS: ",".join(cfg.cache_env),
-            memo.SALT: cache.digest(cache.versions(cfg.cache_packages)),
-        }
-    )
+    cache_env settings and cache_packages versions), for every kernel and figure script the build starts.
+    No process of this build waits on an entry yet: the waiting markers left there (a killed build's) are
+    cleared first, and those of processes now dead at the end."""
+    folder = cache_dir / "memo"
+    waiting.clear(folder)
+    values = {
+        memo.MEMO_DIR: str(folder),
+        memo.SETTINGS: ",".join(cfg.cache_env),
+        memo.SALT: cache.digest(cache.versions(cfg.cache_packages)),
+    }
+    with environ(values):
+        try:
+            yield
+        finally:
+            waiting.tidy(folder)
 
 
 class Durations:
@@ -150,7 +161,9 @@ class Slot:
 class Scheduler:
     def __init__(self, jobs: list[Job], workers: int, progress=None):
         self.jobs = sorted(jobs, key=lambda j: (-j.estimate, j.order))  # longest first
+        self.workers = workers
         self.limits = {"ready": workers + 1, "run": workers}
+        self.memo_dir = os.environ.get(memo.MEMO_DIR)  # where the jobs' processes say they wait
         self.next = {"ready": 0, "run": 0}
         self.holding = {"ready": set(), "run": set()}
         self.cond = threading.Condition()
@@ -210,6 +223,15 @@ class Scheduler:
             if self.progress is not None:
                 self.progress.finished(slot.job.name)
 
+    def _lend_waiting_cores(self) -> None:
+        """Each process waiting on another's memo entry frees a core: one more job may run (and get ready)."""
+        waiters = waiting.count(self.memo_dir)
+        with self.cond:
+            limits = {"ready": self.workers + 1 + waiters, "run": self.workers + waiters}
+            if limits != self.limits:
+                self.limits = limits
+                self.cond.notify_all()
+
     def _cancel_after(self, order: int | None) -> None:
         """Cancel the jobs after `order` in deck order (all of them when None); caller holds cond."""
         stop = []
@@ -235,7 +257,8 @@ class Scheduler:
         try:
             for t in threads:
                 while t.is_alive():
-                    t.join(0.2)  # short waits: Ctrl-C and SIGTERM reach this thread promptly
+                    t.join(POLL)  # short waits: Ctrl-C and SIGTERM reach this thread promptly
+                    self._lend_waiting_cores()
         except BaseException:
             with self.cond:
                 self._cancel_after(None)
