@@ -28,27 +28,31 @@ class DeepConvNet:
         self.params, self.layers = {}, OrderedDict()  # レイヤは通る順に、名前を付けて並べる
         C, H, W = input_dim
         for i, (FN, pad) in enumerate(zip(channels, CONV_PADS, strict=True), start=1):
-            shape = (FN, C, FILTER_SIZE, FILTER_SIZE)
-            std = init_scale("he", C * FILTER_SIZE**2)  # He の初期値: 出力 1 つに入る値の数は C×3×3
-            self.params[f"W{i}"] = (std * rng.standard_normal(shape)).astype(dtype)
-            self.params[f"b{i}"] = np.zeros(FN, dtype=dtype)
+            self.add_weights(i, (FN, C, FILTER_SIZE, FILTER_SIZE), C * FILTER_SIZE**2, rng, dtype)
             self.layers[f"Conv{i}"] = Convolution(self.params[f"W{i}"], self.params[f"b{i}"], stride=1, pad=pad)
             self.layers[f"Relu{i}"] = Relu()
             C, H, W = FN, conv_output_size(H, FILTER_SIZE, 1, pad), conv_output_size(W, FILTER_SIZE, 1, pad)
             if i % 2 == 0:  # 畳み込み 2 層ごとに、2×2 のプーリングで縦横半分
                 self.layers[f"Pool{i // 2}"] = FastPooling(pool_h=2, pool_w=2, stride=2)
-                H, W = conv_output_size(H, 2, 2), conv_output_size(W, 2, 2)
+                H, W = H // 2, W // 2
         self.layers["Flatten"] = Flatten()
-        for i, (n_in, n_out) in ((7, (C * H * W, hidden_size)), (8, (hidden_size, output_size))):
-            std = init_scale("he", n_in)
-            self.params[f"W{i}"] = (std * rng.standard_normal((n_in, n_out))).astype(dtype)
-            self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
+        self.add_weights(7, (C * H * W, hidden_size), C * H * W, rng, dtype)
+        self.add_weights(8, (hidden_size, output_size), hidden_size, rng, dtype)
         self.layers["Affine1"] = Affine(self.params["W7"], self.params["b7"])
         self.layers["Relu7"] = Relu()
         self.layers["Dropout1"] = Dropout(dropout_ratio, seed=seed + 1)
         self.layers["Affine2"] = Affine(self.params["W8"], self.params["b8"])
         self.layers["Dropout2"] = Dropout(dropout_ratio, seed=seed + 2)
         self.lastLayer = SoftmaxWithLoss()
+
+    def add_weights(self, i, shape, fan_in, rng, dtype):
+        """重み W{i}（He の初期値: 標準偏差 √(2 / fan_in)）と、出力の数だけのバイアス b{i}（0）を params に加える。
+
+        fan_in は出力 1 つに入る値の数: 畳み込みなら C×3×3、全結合なら入力の数。
+        """
+        self.params[f"W{i}"] = (init_scale("he", fan_in) * rng.standard_normal(shape)).astype(dtype)
+        n_out = shape[0] if len(shape) == 4 else shape[1]  # 畳み込みの W は (FN, C, FH, FW)、全結合は (入力, 出力)
+        self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
 
     def predict(self, x, train_flg=False):
         for name, layer in self.layers.items():
