@@ -336,9 +336,10 @@ def build(opts: Options, started=UNTRIED) -> Report:
         # What can fail without writing comes first: a clash or a bad deck creates no output folder.
         publish.apart(opts.out.resolve(), opts.deck.parent)
         publish.claim(opts.out, publish.deck_names(opts.html))  # a clash fails before any work
-        # compiled templates are cached only in a folder a build already published to
+        # compiled templates and source() texts are cached only in a folder a build already published to
         jinja_cache = opts.out / ".cache" / "jinja" if built_before else None
-        rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
+        source_cache = opts.out / ".cache" / "source" if built_before else None
+        rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache, source_cache)
         if opts.html:
             marp.command()  # fail before the long part when node or marp-cli is missing
         stack.enter_context(publish.exclusive(opts.out))
