@@ -350,7 +350,7 @@ def build(opts: Options, started=UNTRIED) -> Report:
             kernel.precheck(cell)  # a syntax error is reported before any kernel starts, the companion's too
         with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
             produced, results = execute(rendering, opts, report, figures_build, figures_src)
-            notebooks = companion.check(rendering, results, runs)
+            notebooks = companion.check(rendering, results, runs)  # judged now, written after marp-cli starts
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         with publish.staging(opts.out) as stage:
@@ -369,7 +369,7 @@ def build(opts: Options, started=UNTRIED) -> Report:
                 if opts.html:
                     renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
                 write_notebook(rendering, results, opts, stage)
-                companion.write(stage, notebooks)
+                companion.write(stage, notebooks())
                 for render, key in renders:
                     render.wait()
                     if render is started:  # it wrote beside the cache: into stage with the others
