@@ -4,7 +4,8 @@ Works on a copy of slides/, code/ and figures_src/ in a temporary folder, so the
 (a heading's words, a new slide, a comment in code/zerodl/gates.py) never touch the checkout. Then zerodl's training
 speed against plain float64 baselines: chapter 4's 2-layer net (bench/training.py) and chapter 6's CNN
 (bench/cnn_training.py).
-Usage: python -m bench.decks [--repeat N] [--edits-only]  (from the project folder; `make bench` runs it)
+Usage: python -m bench.decks [--repeat N] [--edits-only] [--grow]  (from the project folder; `make bench` runs it)
+--grow adds to the copy one more chapter, a copy of the last one, to see a longer deck's times before writing it.
 """
 
 import argparse
@@ -53,6 +54,11 @@ def main() -> int:
         action="store_true",
         help="only the builds that run no snippet (nothing changed, a prose-only edit) against marp-cli alone",
     )
+    parser.add_argument(
+        "--grow",
+        action="store_true",
+        help="measure a deck one chapter longer: the copy gets its last chapter twice (labels renamed, snapshots copied)",
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="deck-bench-"))
@@ -61,6 +67,8 @@ def main() -> int:
             shutil.copytree(ROOT / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
         # the copy's own [tool.deckbuild]: its code/ comes first on the kernel's and the figure scripts' path
         shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+        if args.grow:
+            grow(work / "slides")
         out = work / "_build"
         env = dict(os.environ)
         build = build_command(work / "slides" / "deck.md.j2", out)
@@ -168,6 +176,27 @@ def trainings(repeat: int) -> int:
     print()
     codes.append(cnn_training.main(["--repeat", str(repeat)]))
     return 0 if codes == [0, 0] else 1
+
+
+def grow(slides: Path) -> None:
+    """Include the deck's last chapter a second time, as a chapter of its own: its labels renamed (a label is
+    given once), its recorded outputs copied under its name (the same cells print the same)."""
+    deck = slides / "deck.md.j2"
+    text = deck.read_text(encoding="utf-8")
+    last = re.findall(r'\{%\s*include\s+"([^"]+)"\s*%\}', text)[-1]
+    copy = last.replace(".md.j2", "_copy.md.j2")
+    chapter = (slides / last).read_text(encoding="utf-8")
+    labels = re.findall(r'label\("([^"]+)"\)', chapter)
+    for name in labels:
+        chapter = re.sub(rf'(label|ref)\("{re.escape(name)}"', rf'\1("{name}-copy"', chapter)
+    (slides / copy).write_text(chapter, encoding="utf-8")
+    deck.write_text(text.rstrip("\n") + f'\n\n---\n\n{{% include "{copy}" %}}\n', encoding="utf-8")
+    stem, copied = last.removesuffix(".md.j2"), copy.removesuffix(".md.j2")
+    recorded = json.loads((slides / "snapshots" / f"{stem}.json").read_text(encoding="utf-8"))
+    recorded["chapter"] = copied
+    (slides / "snapshots" / f"{copied}.json").write_text(
+        json.dumps(recorded, ensure_ascii=False), encoding="utf-8"
+    )
 
 
 def edits(rows: list, base: float, table: bool = True) -> bool:

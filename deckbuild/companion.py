@@ -321,14 +321,15 @@ def notebook(cells: list[Cell], runs: list[dict], rendering, ok: bool, headings:
     return nb
 
 
-def check(rendering, results: dict[int, CellResult], runs: Runs | None) -> dict[str, str]:
-    """Judge every chapter's companion run by the mode, and return the notebooks to publish.
+def check(rendering, results: dict[int, CellResult], runs: Runs | None):
+    """Judge every chapter's companion run by the mode, and return what makes the notebooks to publish (a
+    function: they are written after deck.md is handed to marp-cli, which does not need them).
 
     strict: the first companion cell, in deck order, that raised or printed other than its slide fails the
     build (CompanionError); warn: each is logged as one warning line; off (runs is None): nothing is published.
     """
     if runs is None:
-        return {}
+        return dict
     plans, opts, done = runs.plans, runs.opts, runs.results()
     found = {chapter: findings(cells, done[chapter], results, rendering) for chapter, cells in plans.items()}
     problems = [p for chapter in plans for p in found[chapter]]
@@ -341,6 +342,11 @@ def check(rendering, results: dict[int, CellResult], runs: Runs | None) -> dict[
         raise first
     for problem in problems:
         opts.log("warning: " + problem.headline().removeprefix("error: "))
+    return lambda: notebooks(rendering, plans, done, found, opts)
+
+
+def notebooks(rendering, plans: dict, done: dict, found: dict, opts) -> dict[str, str]:
+    """Each chapter's companion notebook as text, validated when it differs from the published one."""
     texts = {}
     headings = slides.headings(rendering.text)  # one parse for every chapter's notebook
     for chapter, cells in plans.items():

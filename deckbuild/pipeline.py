@@ -336,9 +336,10 @@ def build(opts: Options, started=UNTRIED) -> Report:
         # What can fail without writing comes first: a clash or a bad deck creates no output folder.
         publish.apart(opts.out.resolve(), opts.deck.parent)
         publish.claim(opts.out, publish.deck_names(opts.html))  # a clash fails before any work
-        # compiled templates are cached only in a folder a build already published to
+        # compiled templates and source() texts are cached only in a folder a build already published to
         jinja_cache = opts.out / ".cache" / "jinja" if built_before else None
-        rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache)
+        source_cache = opts.out / ".cache" / "source" if built_before else None
+        rendering = templates.render(opts.deck, cfg.code_dirs, jinja_cache, source_cache)
         if opts.html:
             marp.command()  # fail before the long part when node or marp-cli is missing
         stack.enter_context(publish.exclusive(opts.out))
@@ -349,7 +350,7 @@ def build(opts: Options, started=UNTRIED) -> Report:
             kernel.precheck(cell)  # a syntax error is reported before any kernel starts, the companion's too
         with companion.running(rendering, opts) as runs:  # the companion kernels run beside the chapters'
             produced, results = execute(rendering, opts, report, figures_build, figures_src)
-            notebooks = companion.check(rendering, results, runs)
+            notebooks = companion.check(rendering, results, runs)  # judged now, written after marp-cli starts
         recorded = check_snapshots(rendering, results, opts)
         markdown = fill(rendering.text, rendering.cells, results)
         with publish.staging(opts.out) as stage:
@@ -368,7 +369,7 @@ def build(opts: Options, started=UNTRIED) -> Report:
                 if opts.html:
                     renders += start_marp("deck.notes.txt", markdown, theme_dir, opts, stage, marp_cache)
                 write_notebook(rendering, results, opts, stage)
-                companion.write(stage, notebooks)
+                companion.write(stage, notebooks())
                 for render, key in renders:
                     render.wait()
                     if render is started:  # it wrote beside the cache: into stage with the others

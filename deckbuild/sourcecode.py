@@ -1,7 +1,9 @@
 """Find the exact source text of a function, class or method in the deck's code folders, by reading the file
-(never importing it)."""
+(never importing it). What a build found is remembered for the next (Remembered), by the file's text."""
 
 import ast
+import hashlib
+import json
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -108,3 +110,54 @@ def get_class_members(code_dirs: Path | Sequence[Path], dotted: str, members: Se
         parts.append("\n".join(lines[start - 1 : member.end_lineno]))
     body = "\n\n".join(parts)
     return "\n".join(line[indent:] for line in [*header, *body.splitlines()]) + "\n"
+
+
+class Remembered:
+    """source() texts found by earlier builds in this output folder, each under its file's path, the SHA-256 of
+    its text, the dotted name and the members: a build after a prose edit parses no module (parsing the
+    shown modules was a tenth of rendering the deck). An edited file has another digest, so its old text is
+    never used; a damaged cache entry is a miss (cache.Cache). Without a folder it only computes."""
+
+    NAME = "sources"
+
+    def __init__(self, folder: Path | None = None):
+        from . import cache  # not imported by the kernel side
+
+        self.store = cache.Cache(folder) if folder is not None else None
+        self.key = {"code": cache.file_sha256(Path(__file__))}  # how texts are cut out is part of the key
+        self.known: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.digests: dict[Path, str] = {}  # each file read and hashed once per build
+        if self.store is not None:
+            payload, _ = self.store.lookup(self.NAME, self.key, check_results)
+            self.known = dict(payload["results"]) if payload else {}
+        self.loaded = dict(self.known)
+
+    def get_source(self, code_dirs: Sequence[Path], dotted: str) -> str:
+        return self.remember(code_dirs, dotted, None, lambda: get_source(code_dirs, dotted)[0])
+
+    def get_class_members(self, code_dirs: Sequence[Path], dotted: str, members: Sequence[str]) -> str:
+        return self.remember(
+            code_dirs, dotted, list(members), lambda: get_class_members(code_dirs, dotted, members)
+        )
+
+    def remember(self, code_dirs, dotted: str, members: list[str] | None, compute) -> str:
+        path, _ = split_name(list(code_dirs), dotted)
+        if path not in self.digests:
+            self.digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        name = json.dumps([str(path), self.digests[path], dotted, members], ensure_ascii=False)
+        if name not in self.known:
+            self.known[name] = compute()  # raises SourceNotFound as before: nothing is remembered then
+        self.used[name] = self.known[name]
+        return self.used[name]
+
+    def save(self) -> None:
+        """Keep what this build used, when it differs from what was found (nothing is written after a prose edit)."""
+        if self.store is not None and self.used != self.loaded:
+            self.store.store(self.NAME, self.key, {}, {"results": self.used})
+
+
+def check_results(payload: dict) -> None:
+    results = payload["results"]
+    if not isinstance(results, dict) or not all(isinstance(v, str) for v in results.values()):
+        raise ValueError("results of the wrong shape")

@@ -15,7 +15,7 @@ from numbers import Real
 from . import literal, slides
 from .cells import DEFAULT_RTOL, DEFAULT_TIMEOUT, MARKER_PREFIX, Cell, CellResult, Expectation
 from .errors import SnippetError, TemplateError
-from .sourcecode import SourceNotFound, get_class_members, get_source
+from .sourcecode import SourceNotFound
 
 MAX_LINES = 40  # lines of output shown on a slide before it is cut
 MAX_CHARS = 4000
@@ -312,7 +312,7 @@ class Source(Tag):
         parts = []
         for name in dotted:
             try:
-                parts.append(get_source(deck.code_dirs, name)[0])
+                parts.append(deck.sources.get_source(deck.code_dirs, name))
             except SourceNotFound as e:
                 raise TemplateError(f"source(): {e}", where) from None
         code = "\n".join(parts)
@@ -327,8 +327,8 @@ class Source(Tag):
         shown_before = deck.class_members.setdefault((deck.chapter(where), dotted[0]), [])
         shown_before += [m for m in members if m not in shown_before]
         try:
-            code = get_class_members(deck.code_dirs, dotted[0], members)
-            whole = get_class_members(deck.code_dirs, dotted[0], shown_before)
+            code = deck.sources.get_class_members(deck.code_dirs, dotted[0], members)
+            whole = deck.sources.get_class_members(deck.code_dirs, dotted[0], shown_before)
         except SourceNotFound as e:
             raise TemplateError(f"source(): {e}", where) from None
         return self.shown(deck, where, code, whole)
@@ -404,16 +404,45 @@ def of(cell: Cell) -> Tag:
 def bound(tag: Tag, deck):
     """The function Jinja calls: arguments checked against the tag's signature, a mistake a located error."""
     signature = inspect.signature(tag.author)
+    fits = fitting(signature)
 
     def call(*args, **kwargs):
-        try:
-            signature.bind(deck, *args, **kwargs)
-        except TypeError as e:
-            raise TemplateError(f"{tag.name}(): {e}; it takes {describe(signature)}", deck.where()) from None
+        if not fits(args, kwargs):  # inspect's own check only when the quick one is not sure
+            try:
+                signature.bind(deck, *args, **kwargs)
+            except TypeError as e:
+                raise TemplateError(
+                    f"{tag.name}(): {e}; it takes {describe(signature)}", deck.where()
+                ) from None
         return tag.author(deck, *args, **kwargs)
 
     call.__name__ = tag.name
     return call
+
+
+def fitting(signature: inspect.Signature):
+    """A quick check that arguments bind to the signature (after its first, `deck`): True only when they do.
+    signature.bind for each of a deck's hundreds of tag calls was a tenth of its Jinja rendering."""
+    kinds = inspect.Parameter
+    params = list(signature.parameters.values())[1:]
+    positional = [p.name for p in params if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+    more = any(p.kind == kinds.VAR_POSITIONAL for p in params)
+    by_name = {p.name for p in params if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)}
+    required = [
+        p.name
+        for p in params
+        if p.default is p.empty and p.kind not in (kinds.VAR_POSITIONAL, kinds.VAR_KEYWORD)
+    ]
+
+    def fits(args: tuple, kwargs: dict) -> bool:
+        if len(args) > len(positional) and not more:
+            return False
+        given = set(positional[: len(args)])
+        if any(k not in by_name or k in given for k in kwargs):
+            return False
+        return all(r in given or r in kwargs for r in required)
+
+    return fits
 
 
 def describe(signature: inspect.Signature) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import literal, slides, sourcemap, tags
+from . import literal, slides, sourcecode, sourcemap, tags
 from .cells import CELL_PLACEHOLDER, Cell
 from .errors import TemplateError, Where
 
@@ -78,8 +78,9 @@ def chapter_of(where: Where) -> str:
 class Authoring:
     """What the tags of deckbuild/tags.py record into while the deck renders: cells, figures, shown code."""
 
-    def __init__(self, code_dirs):
+    def __init__(self, code_dirs, sources: sourcecode.Remembered | None = None):
         self.code_dirs = (code_dirs,) if isinstance(code_dirs, Path) else tuple(code_dirs)
+        self.sources = sources or sourcecode.Remembered()  # source() texts, remembered across builds
         self.class_members: dict[tuple[str, str], list[str]] = {}  # source(members=…) shown so far
         self.labels: dict[str, tuple[str, Where]] = {}  # label() name → (its marker, where it is)
         self.refs: list[tuple[str, str, str, Where]] = []  # ref(): (marker, label name, text, where)
@@ -159,13 +160,15 @@ def template_frame(tb) -> Where | None:
     return found
 
 
-def render(deck: Path, code_dirs, cache_dir: Path | None = None) -> Rendering:
+def render(
+    deck: Path, code_dirs, cache_dir: Path | None = None, source_cache: Path | None = None
+) -> Rendering:
     """Render the deck with placeholders; every failure becomes a TemplateError naming file, line and slide."""
     deck = deck.resolve()
     if not deck.is_file():
         raise TemplateError("deck file not found", Where(display_path(deck)))
     env = environment(deck.parent, cache_dir)
-    authoring = Authoring(code_dirs)
+    authoring = Authoring(code_dirs, sourcecode.Remembered(source_cache))
     env.globals.update({name: tags.bound(tag, authoring) for name, tag in tags.TAGS.items()})
     chunks: list[str] = []
     env.recorder = recorder = sourcemap.Recorder(display_path)
@@ -214,6 +217,7 @@ def render(deck: Path, code_dirs, cache_dir: Path | None = None) -> Rendering:
         text = tags.resolve_refs(text, authoring.labels, authoring.refs)
     authoring.rendering.text = text
     authoring.rendering.origins = sourcemap.origins(authoring.rendering.text, recorder)
+    authoring.sources.save()
     locate(authoring.rendering)
     return authoring.rendering
 

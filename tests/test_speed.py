@@ -99,3 +99,106 @@ def test_build_py_leaves_without_the_interpreters_teardown_but_runs_exit_handler
     assert "exit handler ran" in proc.stderr
     assert "freed at teardown" not in proc.stderr
     assert (out / "deck.md").is_file()
+
+
+SHOWN = '## Shown\n\n{= source("mylib.fns.double") =}\n\n{= source("mylib.fns.Pair", members=["total"]) =}\n'
+MODULE = '''\
+def double(x):
+    return 2 * x
+
+
+class Pair:
+    """Two numbers."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def total(self):
+        return self.a + self.b
+'''
+
+
+def shown_deck(folder, module: str = MODULE):
+    deck = write_deck(folder, {"ch.md.j2": SHOWN})
+    (folder / "mylib").mkdir(exist_ok=True)
+    (folder / "mylib" / "__init__.py").write_text("", encoding="utf-8")
+    (folder / "mylib" / "fns.py").write_text(module, encoding="utf-8")
+    (folder / "pyproject.toml").write_text('[tool.deckbuild]\ncode_dirs = ["."]\n', encoding="utf-8")
+    return deck
+
+
+def test_source_texts_are_remembered_by_their_files_text_and_never_stale(tmp_path, monkeypatch):
+    """A build after a prose edit parses no module again; an edited module or a damaged entry is read afresh."""
+    from deckbuild import sourcecode, templates
+
+    deck = shown_deck(tmp_path / "deck")
+    memory = tmp_path / "source"
+    first = templates.render(deck, [deck.parent], None, memory).text
+    assert "return 2 * x" in first and "def total(self)" in first and "__init__" not in first
+
+    def no_parse(*args):
+        raise AssertionError("a module was parsed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(sourcecode, "parsed", no_parse)
+        assert templates.render(deck, [deck.parent], None, memory).text == first
+
+    shown_deck(
+        tmp_path / "deck",
+        MODULE.replace("2 * x", "x + x").replace("self.a + self.b", "sum((self.a, self.b))"),
+    )
+    edited = templates.render(deck, [deck.parent], None, memory).text
+    assert "return x + x" in edited and "sum((self.a, self.b))" in edited
+
+    entry = memory / "sources.json"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("x + x", "x * 3"), encoding="utf-8")
+    assert templates.render(deck, [deck.parent], None, memory).text == edited  # fails its digest: recomputed
+    entry.write_text("garbage", encoding="utf-8")
+    assert templates.render(deck, [deck.parent], None, memory).text == edited
+
+
+def test_a_build_remembers_source_texts_only_in_a_folder_it_built_before(tmp_path):
+    deck = shown_deck(tmp_path / "deck")
+    out = tmp_path / "out"
+    assert build(deck, out, "--accept", "--no-html", companion="off").returncode == 0
+    assert not (out / ".cache" / "source").exists()  # a first build: nothing to be fast for yet
+    assert build(deck, out, "--no-html", companion="off").returncode == 0
+    assert (out / ".cache" / "source" / "sources.json").is_file()
+    shown_deck(tmp_path / "deck", MODULE.replace("2 * x", "x + x"))
+    assert build(deck, out, "--no-html", companion="off").returncode == 0
+    assert "return x + x" in (out / "deck.md").read_text(encoding="utf-8")
+
+
+def test_the_quick_check_of_tag_arguments_accepts_only_what_binds():
+    """tags.bound skips inspect's bind when a quick check says the arguments fit: it may never say so wrongly."""
+    import inspect
+    import itertools
+
+    from deckbuild.tags import TAGS, fitting
+
+    positional = [(), ("a",), ("a", "b"), ("a", "b", "c", "d", "e", "f", "g")]
+    names = [
+        "caller",
+        "expr",
+        "fmt",
+        "raw",
+        "header",
+        "timeout",
+        "measured",
+        "members",
+        "width",
+        "text",
+        "rtol",
+        "typo",
+    ]
+    for tag in TAGS.values():
+        signature = inspect.signature(tag.author)
+        fits = fitting(signature)
+        for args, chosen in itertools.product(positional, itertools.combinations(names, 2)):
+            for kwargs in ({}, {chosen[0]: 1}, dict.fromkeys(chosen, 1)):
+                try:
+                    signature.bind(None, *args, **kwargs)
+                    binds = True
+                except TypeError:
+                    binds = False
+                assert fits(args, kwargs) == binds, (tag.name, args, kwargs)
