@@ -548,7 +548,7 @@ ACTIONS = ("←", "→", "発射")
 MOVES = (-2, 2, 0)  # 行動ごとの自機の動き（画素）
 SCREEN = 32
 SHIP_X = 20
-ALIEN_XS = (20, 18, 16)  # 直近 3 枚の画面での敵の列: 左へ動いている
+ALIEN_XS = (22, 20, 18, 16)  # 直近 4 枚（DQN が入力にする枚数）の画面での敵の列: 左へ動いている
 
 
 def screen(ship_x, alien_x, n=SCREEN):
@@ -577,14 +577,17 @@ def dqn_figure(frames, q, actions=ACTIONS):
         1.4,
         3.0,
         model_text="CNN\n（DQN）",
-        in_title="ゲーム画面（直近 3 枚）",
+        in_title=f"ゲーム画面（直近 {len(frames)} 枚）",
         out_title="行動ごとの Q の値",
         height=4.0,
         bottom=1.3,
         note="模式図: Q の値は説明のための例（学習した DQN の出力ではない）",
     )
     ax = lay.ax
-    size, offset = 1.45, 0.35
+    offset = 0.3
+    size = min(
+        1.45, lay.inp.top - lay.inp.bottom - (len(frames) - 1) * offset
+    )  # ずらして重ねても枠の中に収める
     for k, frame in enumerate(frames):
         x, y = lay.inp.left + k * offset, lay.inp.top - size - k * offset
         show(ax, frame, Rect(x, y, x + size, y + size), name=f"frame{k}")
