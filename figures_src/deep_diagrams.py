@@ -32,7 +32,7 @@ SECOND_COLOR, SECOND_FILL = figstyle.TEST_COLOR, "#fde0cf"  # 見る範囲の図
 def imagenet_figure(entries=None):
     """年ごとの top-5 誤り率の棒。棒の上に値、下に年とネットワーク（なければチーム）の名前。
 
-    ニューラルネットワークの行（network が空でない）の棒は濃い青にし、その年々の背景を塗って「深層学習」と書く。
+    ニューラルネットワークの行（network が空でない）の棒は濃い青にし、その年々の背景を塗って「ディープラーニング」と書く。
     """
     entries = entries if entries is not None else imagenet_winners()
     fig, ax = plt.subplots(figsize=(10, 4.6), layout="constrained")
@@ -62,7 +62,7 @@ def imagenet_figure(entries=None):
         ax.text(
             (first + len(entries) - 1) / 2,
             max(heights) * 1.12,
-            "深層学習（CNN）",
+            "ディープラーニング（CNN）",
             ha="center",
             va="top",
             fontsize=17,

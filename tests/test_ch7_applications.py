@@ -318,3 +318,13 @@ def test_the_illustrative_q_values_prefer_moving_towards_the_alien():
     assert np.argmax(app.q_values(16, (20, 18, 16))) == app.ACTIONS.index("←")
     assert np.argmax(app.q_values(10, (10, 12, 14))) == app.ACTIONS.index("→")
     assert np.argmax(app.q_values(16, (16, 16, 16))) == app.ACTIONS.index("発射")
+
+
+def test_dqn_shows_the_four_last_frames_as_dqn_does_and_says_so(drawn):
+    """DQN (Mnih et al. 2015) takes the last 4 frames; the title counts the frames actually drawn."""
+    fig = drawn["ch7_app_dqn"]
+    frames = [im for im in fig.axes[0].images if re.fullmatch(r"frame\d+", im.get_label())]
+    assert len(frames) == 4
+    assert any("直近 4 枚" in t.get_text() for t in fig.axes[0].texts)
+    _, _, bottom, _ = frames[-1].get_extent()
+    assert bottom > 1.3 - 1e-9  # the last frame stays above the environment loop (the panel's bottom)

@@ -121,7 +121,7 @@ def test_the_deep_learning_years_are_the_neural_network_rows():
     fig = deep_diagrams.imagenet_figure()
     _, colors = bars(fig)
     assert [c == colors[-1] for c in colors] == [bool(e.network) for e in entries]
-    assert "深層学習（CNN）" in texts(fig) and any("発表した" in t for t in texts(fig))
+    assert "ディープラーニング（CNN）" in texts(fig) and any("発表した" in t for t in texts(fig))
     plt.close(fig)
     changed = [*entries]
     changed[3] = dataclasses.replace(entries[3], network="")
