@@ -278,13 +278,25 @@ def augment_effect_figure(plain_acc, augmented_acc, n_test):
     """データ拡張なし（灰色）とあり（テストの色）のテストの正解率の縦棒。上に値と、間違えた枚数。
 
     差は 1 % に満たないことが多いので、縦軸は低い方より 0.02 以上下の 0.01 の倍数から 1 までに拡大する。
+    拡大すると差が大きく見えるので、棒ごとに ±標準誤差 √(p(1 − p)/n) のひげを描き、ばらつきと比べられるようにする。
     """
     fig, ax = plt.subplots(figsize=(5.6, 4.0), layout="constrained")
     accs = np.array([plain_acc, augmented_acc])
+    se = np.sqrt(accs * (1 - accs) / n_test)
     ax.bar([0, 1], accs, width=0.55, color=[NO_AUGMENT_COLOR, TEST_COLOR])
+    ax.errorbar([0, 1], accs, yerr=se, fmt="none", ecolor="black", elinewidth=1.5, capsize=8)
     for k, acc in enumerate(accs):
         wrong = round((1 - acc) * n_test)
-        ax.text(k, acc, f"{acc:.3f}\n（間違い {wrong} 枚）", ha="center", va="bottom", fontsize=13)
+        label = f"{acc:.3f}\n（間違い {wrong} 枚）"
+        ax.annotate(
+            label,
+            (k, acc + se[k]),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=13,
+        )
     ax.set_ylim(math.floor(round((accs.min() - 0.02) / 0.01, 6)) * 0.01, 1.0)
     ax.set_xticks([0, 1], ["拡張なし", "拡張あり"], fontsize=13)
     ax.set_ylabel(f"テストの正解率（{n_test:,} 枚）", fontsize=13)

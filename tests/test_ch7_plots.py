@@ -326,3 +326,19 @@ def test_the_augment_effect_bars_are_the_two_accuracies_with_the_digits_each_got
     assert texts == [f"{acc:.3f}\n（間違い {round((1 - acc) * 1000)} 枚）" for acc in (plain, augmented)]
     low, high = ax.get_ylim()
     assert high == 1.0 and min(plain, augmented) - 0.03 < low <= min(plain, augmented) - 0.02
+
+
+@pytest.mark.parametrize(("plain", "augmented", "n_test"), [(0.968, 0.971, 1000), (0.9, 0.8, 100)])
+def test_the_augment_effect_bars_carry_one_standard_error_each_way(plain, augmented, n_test):
+    """The y axis is zoomed, so each bar shows ±√(p(1 − p)/n): the gap can be judged against the noise."""
+    figstyle.setup()
+    ax = deep_plots.augment_effect_figure(plain, augmented, n_test).axes[0]
+    segments = [seg for coll in ax.collections for seg in coll.get_segments()]
+    vertical = sorted((seg[0][0], seg[0][1], seg[1][1]) for seg in segments if seg[0][0] == seg[1][0])
+    for (_x, low, high), acc in zip(vertical, (plain, augmented), strict=True):
+        se = (acc * (1 - acc) / n_test) ** 0.5
+        assert (low, high) == pytest.approx((acc - se, acc + se))
+    assert all(
+        text.xy[1] >= acc + 0.9 * (acc * (1 - acc) / n_test) ** 0.5
+        for text, acc in zip(ax.texts, (plain, augmented), strict=True)
+    )
