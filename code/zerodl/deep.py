@@ -21,7 +21,7 @@ from zerodl.trainer import fit
 DEEP_EPOCHS = 16
 DEEP_BATCH_SIZE = 100
 DEEP_LEARNING_RATE = 0.001
-DEEP_EVAL_EVERY = 2  # 正解率は 2 エポックごとに測る（5,000 枚の推論は 1 エポックの学習の半分近くかかる）
+DEEP_EVAL_EVERY = 2  # 正解率は 2 エポックごとに測る（訓練とテストの 5,000 枚をすべて推論するので、毎エポックでは時間がかかる）
 BOOK_CHANNELS = (16, 16, 32, 32, 64, 64)  # 本の DeepConvNet のチャンネル数（ここでは計算量を比べるだけ）
 
 AUGMENT_COPIES = 3  # 拡張した写しを何組足すか（訓練データは 1 + 3 = 4 倍。DEEP_EPOCHS はその倍数にする）
