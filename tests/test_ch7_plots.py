@@ -33,7 +33,7 @@ from zerodl.deep_conv_net import DeepConvNet
 PLANNED = {
     "ch7_learning_curve": (1128, 480),
     "ch7_misclassified": (1128, 480),
-    "ch7_augmented": (800, 440),
+    "ch7_augmented": (1000, 520),
     "ch7_profile": (800, 440),
     "ch7_augment_effect": (560, 420),
 }
@@ -267,6 +267,15 @@ def test_shift_labels_name_each_direction():
     assert deep_plots.shift_label(0, 0) == "そのまま"
     assert deep_plots.shift_label(1, 2, unit="") == "下へ 1、右へ 2"
     assert deep_plots.degrees_label(-7.4) == "\N{MINUS SIGN}7°" and deep_plots.degrees_label(12.6) == "+13°"
+
+
+def test_the_augmented_digits_shift_and_angle_labels_are_larger_than_the_least_readable(figures):
+    """The labels are what the figure is about (which way, how far, what angle): at least 17 px on the slide."""
+    svg = figures / "ch7_augmented.svg"
+    width, _ = map(float, SVG_SIZE.search(svg.read_text(encoding="utf-8")).groups())
+    size, _ = smallest_text(svg)
+    for shown in shown_widths()["ch7_augmented"]:
+        assert size * shown / width >= 17, f"{size * shown / width:.1f}px"
 
 
 def test_the_augmented_figure_draws_every_row_in_order_with_its_labels():
