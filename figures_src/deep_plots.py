@@ -21,8 +21,10 @@ from zerodl.mnist import load_mnist
 from zerodl.trained import trained_two_layer_net
 
 SIMPLE_CNN_COLOR = "#31a354"  # 第6章の CNN（比べる相手の 1 本目。2 本目の 2 層ネットワークは灰色）
-MISCLASSIFIED_COLUMNS = 10
-MISCLASSIFIED_SHOWN = 40  # これより多く間違えたら、テストデータの順で最初の 40 枚だけ（表題でそう言う）
+MISCLASSIFIED_COLUMNS = 8  # 8 列なら、ラベルの間をあけても数字がスライドの高さいっぱいの大きさで描ける
+MISCLASSIFIED_SHOWN = (
+    32  # これより多く間違えたら、テストデータの順で最初の 32 枚（4 行）だけ（表題でそう言う）
+)
 AUGMENTED_DIGITS = 6  # 拡張を見せる訓練データの数字の数（最初から）
 AUGMENT_SEED = 0
 FORWARD_COLOR, BACKWARD_COLOR = "#9ecae1", "#08519c"
@@ -139,13 +141,14 @@ def misclassified_figure(images, labels, predicted, n_test):
     n = len(images)
     shown = min(n, MISCLASSIFIED_SHOWN)
     rows = max(1, -(-shown // MISCLASSIFIED_COLUMNS))
-    # 升の幅はラベル「正解 7 → 予測 1」の幅、高さは数字とその上のラベルの行
-    cell_w, cell_h, label_h = 1.55, 1.36, 0.3
+    # 升の幅はラベル「正解 7 → 予測 1」の幅に、隣のラベルとの間（ラベルがどの数字のものか分かるように）を足したもの、
+    # 高さは数字とその上のラベルの行
+    cell_w, cell_h, label_h = 1.8, 1.4, 0.34
     fig, ax = digit_axes(11, MISCLASSIFIED_COLUMNS * cell_w, rows * cell_h)
     for k in range(shown):
         row, col = divmod(k, MISCLASSIFIED_COLUMNS)
         label = f"正解 {labels[k]} → 予測 {predicted[k]}"
-        draw_digit(ax, images[k], col * cell_w + (cell_w - 1) / 2, row * cell_h + label_h, label, 10)
+        draw_digit(ax, images[k], col * cell_w + (cell_w - 1) / 2, row * cell_h + label_h, label, 11)
     title = f"テストデータ {n_test:,} 枚のうち間違えた {n} 枚"
     if shown < n:
         title += f"（テストデータの順で最初の {shown} 枚）"

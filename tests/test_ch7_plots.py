@@ -6,6 +6,7 @@ The trained networks, the MNIST digits and the measured times are replaced by sm
 too long for the suite, and measured times vary per run.
 """
 
+import itertools
 import re
 import sys
 import warnings
@@ -32,7 +33,7 @@ from zerodl.deep_conv_net import DeepConvNet
 PLANNED = {
     "ch7_learning_curve": (1128, 480),
     "ch7_misclassified": (1128, 480),
-    "ch7_augmented": (800, 440),
+    "ch7_augmented": (1000, 520),
     "ch7_profile": (800, 440),
     "ch7_augment_effect": (560, 420),
 }
@@ -154,7 +155,7 @@ def drawn_images(fig):
     return [im.get_array() for ax in fig.axes for im in ax.get_children() if isinstance(im, AxesImage)]
 
 
-@pytest.mark.parametrize("n", [1, 13, 40])
+@pytest.mark.parametrize("n", [1, 13, 32])
 def test_the_misclassified_figure_draws_each_digit_with_its_true_and_predicted_label(n):
     figstyle.setup()
     x, t = synthetic_digits(n, seed=n)
@@ -180,13 +181,32 @@ def test_more_misclassified_digits_than_fit_draws_the_first_ones_and_says_so(tmp
     assert len(fig.axes[0].texts) == deep_plots.MISCLASSIFIED_SHOWN
     assert (
         fig.axes[0].get_title()
-        == "テストデータ 1,000 枚のうち間違えた 53 枚（テストデータの順で最初の 40 枚）"
+        == "テストデータ 1,000 枚のうち間違えた 53 枚（テストデータの順で最初の 32 枚）"
     )
     # the most the figure ever draws still fits the slide (main's synthetic network gets fewer wrong)
     svg = figstyle.save(fig, tmp_path, "ch7_misclassified").read_text(encoding="utf-8")
     width, height = map(float, SVG_SIZE.search(svg).groups())
     planned_width, max_height = PLANNED["ch7_misclassified"]
     assert height * planned_width / width <= max_height
+
+
+def test_neighbouring_misclassified_labels_leave_a_clear_gap_at_the_shown_width():
+    """Each "正解 a → 予測 b" must read as its own digit's: at least 12 px between neighbours on the slide."""
+    figstyle.setup()
+    x, t = synthetic_digits(deep_plots.MISCLASSIFIED_SHOWN)
+    fig = deep_plots.misclassified_figure(x[:, 0], t, (t + 7) % 10, 1000)
+    renderer = fig.canvas.get_renderer()
+    (shown,) = set(shown_widths().get("ch7_misclassified", [PLANNED["ch7_misclassified"][0]]))
+    scale = shown / (fig.get_figwidth() * fig.dpi)
+    boxes = [text.get_window_extent(renderer) for text in fig.axes[0].texts]
+    rows = {}
+    for box in boxes:
+        rows.setdefault(round(box.y0), []).append(box)
+    assert len(rows) > 1
+    for row in rows.values():
+        row.sort(key=lambda box: box.x0)
+        gaps = [(right.x0 - left.x1) * scale for left, right in itertools.pairwise(row)]
+        assert min(gaps) >= 12, f"{min(gaps):.1f}px"
 
 
 # ---- the augmented digits --------------------------------------------------------------------------------------
@@ -247,6 +267,15 @@ def test_shift_labels_name_each_direction():
     assert deep_plots.shift_label(0, 0) == "そのまま"
     assert deep_plots.shift_label(1, 2, unit="") == "下へ 1、右へ 2"
     assert deep_plots.degrees_label(-7.4) == "\N{MINUS SIGN}7°" and deep_plots.degrees_label(12.6) == "+13°"
+
+
+def test_the_augmented_digits_shift_and_angle_labels_are_larger_than_the_least_readable(figures):
+    """The labels are what the figure is about (which way, how far, what angle): at least 17 px on the slide."""
+    svg = figures / "ch7_augmented.svg"
+    width, _ = map(float, SVG_SIZE.search(svg.read_text(encoding="utf-8")).groups())
+    size, _ = smallest_text(svg)
+    for shown in shown_widths()["ch7_augmented"]:
+        assert size * shown / width >= 17, f"{size * shown / width:.1f}px"
 
 
 def test_the_augmented_figure_draws_every_row_in_order_with_its_labels():
