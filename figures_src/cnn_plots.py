@@ -59,19 +59,26 @@ def accuracy_axes(ax, last_epoch, ylim=(0, 1.02)):
     ax.grid(alpha=0.3)
 
 
-def learning_curve_figure(history, baseline_history):
-    """CNN の訓練データ（実線）とテストデータ（破線）の正解率に、第4章の 2 層ネットワークのテストの正解率を重ねる。"""
-    fig, ax = plt.subplots(figsize=(6.8, 4.1), layout="constrained")
-    baseline_last = two_layer_baseline(ax, baseline_history)
-    ax.plot(history["epoch"], history["train_acc"], color=TRAIN_COLOR, linewidth=2, label="CNN の訓練データ")
+def train_test_curves(ax, history, name):
+    """fit() の記録の、訓練データ（実線）とテストデータ（破線）の正解率。凡例は「name の訓練データ」など。"""
+    ax.plot(
+        history["epoch"], history["train_acc"], color=TRAIN_COLOR, linewidth=2, label=f"{name} の訓練データ"
+    )
     ax.plot(
         history["epoch"],
         history["test_acc"],
         color=TEST_COLOR,
         linewidth=2,
         linestyle="--",
-        label="CNN のテストデータ",
+        label=f"{name} のテストデータ",
     )
+
+
+def learning_curve_figure(history, baseline_history):
+    """CNN の訓練データ（実線）とテストデータ（破線）の正解率に、第4章の 2 層ネットワークのテストの正解率を重ねる。"""
+    fig, ax = plt.subplots(figsize=(6.8, 4.1), layout="constrained")
+    baseline_last = two_layer_baseline(ax, baseline_history)
+    train_test_curves(ax, history, "CNN")
     accuracy_axes(ax, max(history["epoch"][-1], baseline_last))
     handles, labels = ax.get_legend_handles_labels()
     order = [1, 2, 0]  # CNN の 2 本を先に

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from cnn_plots import TEST_COLOR, TRAIN_COLOR, accuracy_axes, two_layer_baseline
+from cnn_plots import TEST_COLOR, accuracy_axes, train_test_curves, two_layer_baseline
 from matplotlib.patches import Rectangle
 
 import figstyle
@@ -71,21 +71,7 @@ def learning_curve_figure(history, cnn_history, baseline_history):
             linestyle="-.",
             label=f"単純な CNN（第6章）のテスト: {cnn_history['epoch'][-1]} エポック",
         )
-        ax.plot(
-            history["epoch"],
-            history["train_acc"],
-            color=TRAIN_COLOR,
-            linewidth=2,
-            label="深い CNN の訓練データ",
-        )
-        ax.plot(
-            history["epoch"],
-            history["test_acc"],
-            color=TEST_COLOR,
-            linewidth=2,
-            linestyle="--",
-            label="深い CNN のテストデータ",
-        )
+        train_test_curves(ax, history, "深い CNN")
         accuracy_axes(ax, last, ylim)
     axes[0].set_title("全体", fontsize=15)
     axes[1].set_title("上の方を拡大", fontsize=15)
