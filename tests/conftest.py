@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -186,7 +185,9 @@ def deck_build() -> Path:
     # to get here builds; the others wait for it and build nothing, so no test ever reads `_build/` while
     # a build is swapping its outputs in
     run = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # shared by the workers of one run; unset without xdist
-    lock = Path(tempfile.gettempdir()) / f"deckbuild-real-deck-{hashlib.sha256(bytes(OUT)).hexdigest()[:16]}"
+    # the lock lives in the checkout (pytest's own ignored cache folder), so a run leaves nothing in /tmp
+    lock = ROOT / ".pytest_cache" / "deckbuild-real-deck.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
     with open(lock, "a+") as held:  # holds the id of the run that built last
         fcntl.flock(held, fcntl.LOCK_EX)
         held.seek(0)
