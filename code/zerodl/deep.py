@@ -3,7 +3,7 @@
 学習はビルドごとに `@memo` で 1 回だけ行う（乱数はすべて種を決めてあるので、何度計算しても同じ結果）。
 設定は本と同じ Adam lr=0.001、ミニバッチ 100。チャンネル数は本の半分（BOOK_CHANNELS と比べる積和の数は
 multiply_adds で計算する）、エポック数は 16: どちらもデッキ全体を 5 分で作るための予算から。
-ほかに、データ拡張（ずらしと小さな回転、NumPy だけ）、アンサンブル、レイヤの種類ごとの時間、float16 での推論。
+ほかに、データ拡張（ずらしと小さな回転、NumPy だけ）、アンサンブル、レイヤの種類ごとの時間、100 枚ずつの推論（predicted_labels: float16 のネットワークにも使う）。
 """
 
 import time
@@ -209,17 +209,3 @@ def deep_net_profile():
     """
     (x_train, t_train), _ = load_deep_data()
     return layer_profile(DeepConvNet(), x_train[:PROFILE_BATCH], t_train[:PROFILE_BATCH])
-
-
-# ---- 数値の精度 ---------------------------------------------------------------------------------------------
-
-
-def evaluate_in(params, dtype, x, t):
-    """params も入力 x も dtype（たとえば np.float16）に直して推論したときの正解率。"""
-    network = deep_net_with({key: value.astype(dtype) for key, value in params.items()})
-    return network.accuracy(x.astype(dtype), t)
-
-
-def params_nbytes(params):
-    """params を記憶しておくのに要るバイト数。"""
-    return sum(value.nbytes for value in params.values())
